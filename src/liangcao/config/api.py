@@ -1,0 +1,20 @@
+"""The JSON API under /api/v1/: one NinjaAPI composed of each app's router."""
+
+from ninja import NinjaAPI
+
+from liangcao.catalog.api import router as catalog_router
+from liangcao.core.api import API_AUTH, install_error_handlers
+from liangcao.core.api import router as token_router
+from liangcao.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="Liangcao API",
+    version="1",
+    description="Emergency supplies command platform. Every read is scoped to the caller.",
+    auth=API_AUTH,
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+api.add_router("/", orgs_router)
+api.add_router("/", catalog_router)
+api.add_router("/", token_router)

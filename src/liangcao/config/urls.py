@@ -1,0 +1,13 @@
+"""URL map: the web pages, the API under /api/v1/, the admin and the language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from liangcao.config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("liangcao.web.urls")),
+]

@@ -1,0 +1,102 @@
+"""Excel in and out: one reader and one writer that every import and export uses.
+
+Reading reports problems as FieldErrors with the spreadsheet's own row numbers and column
+headers, so an office worker can find each bad cell; writing produces plain .xlsx tables.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from liangcao.core.errors import FieldError, Invalid
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One data row: its number as Excel shows it, and its cells by header name."""
+
+    number: int
+    cells: dict[str, Any]
+
+
+def read_sheet(
+    content: bytes, *, sheet: str, required: Sequence[str], optional: Sequence[str] = (),
+    must_exist: bool = True,
+) -> list[SheetRow]:
+    """Rows of one sheet, keyed by header (first row). Blank rows are skipped.
+
+    Raises Invalid naming the sheet or each missing column; unknown columns are reported too,
+    since a typo in a header would otherwise silently drop a column.
+    """
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise Invalid(
+            "Not a readable .xlsx file", [FieldError("file", f"cannot open workbook: {exc}")]
+        ) from None
+    try:
+        if sheet not in book.sheetnames:
+            if not must_exist:
+                return []
+            raise Invalid(
+                f"Sheet {sheet!r} is missing",
+                [FieldError("sheet", f"missing sheet {sheet!r}; found {book.sheetnames}")],
+            )
+        rows = book[sheet].iter_rows(values_only=True)
+        header_row = next(rows, None)
+        headers = [str(h).strip() if h is not None else "" for h in (header_row or ())]
+        errors = [
+            FieldError(col, "missing column", row=1) for col in required if col not in headers
+        ]
+        known = set(required) | set(optional)
+        errors += [
+            FieldError(h, "unknown column", row=1) for h in headers if h and h not in known
+        ]
+        dupes = {h for h in headers if h and headers.count(h) > 1}
+        errors += [FieldError(h, "column appears twice", row=1) for h in sorted(dupes)]
+        if errors:
+            raise Invalid(f"Sheet {sheet!r} has bad columns", errors)
+        out: list[SheetRow] = []
+        for number, values in enumerate(rows, start=2):
+            if number > MAX_ROWS:
+                raise Invalid("Sheet too long", [FieldError("sheet", f"more than {MAX_ROWS} rows")])
+            cells = {
+                h: (v.strip() if isinstance(v, str) else v)
+                for h, v in zip(headers, values, strict=False)
+                if h
+            }
+            if all(v is None or v == "" for v in cells.values()):
+                continue
+            out.append(SheetRow(number, cells))
+        return out
+    finally:
+        book.close()
+
+
+def write_workbook(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An .xlsx file with one sheet per (title, headers, rows) table; headers in bold."""
+    book = Workbook(write_only=False)
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, headers, rows in tables:
+        ws = book.create_sheet(title=title[:31])
+        ws.append(list(headers))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(list(row))
+        ws.freeze_panes = "A2"
+        for idx, header in enumerate(headers, start=1):
+            ws.column_dimensions[ws.cell(1, idx).column_letter].width = max(12, len(header) + 4)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,42 @@
+"""Template context: the navigation each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from liangcao.orgs.models import Role, User
+from liangcao.orgs.selectors import scope_for_user
+from liangcao.web.permissions import can_manage_catalog
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str | Promise
+    url: str
+    key: str
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Menu links for the signed-in user: everyone gets the shared views; roles add theirs."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {"nav_links": []}
+    scope = scope_for_user(user)
+    links = [NavLink(_("Dashboard"), reverse("home"), "home")]
+    if scope.everything or scope.node_ids:
+        links.append(NavLink(_("Administrative tree"), reverse("node-list"), "nodes"))
+    links.append(NavLink(_("Sites"), reverse("site-list"), "sites"))
+    links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
+    links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
+    if can_manage_catalog(user):
+        links.append(NavLink(_("Catalog import"), reverse("catalog-import"), "catalog-import"))
+    links.append(NavLink(_("My account"), reverse("profile"), "profile"))
+    if user.is_superuser:
+        links.append(NavLink(_("Admin"), reverse("admin:index"), "admin"))
+    role_labels = [str(Role(r).label) for r in sorted(scope.roles)]
+    return {"nav_links": links, "nav_roles": role_labels}

@@ -1,0 +1,63 @@
+"""Shared fixtures: the small demo city, users by name, and the PostgreSQL marker's rule.
+
+Tests that need PostgreSQL carry `@pytest.mark.postgres`. Off PostgreSQL they skip, except
+under CI=true where a missing PostgreSQL is a failure — unless this is CI's deliberate
+SQLite pass (LIANGCAO_SQLITE_PASS=1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from liangcao.orgs.models import User
+from liangcao.scenarios.demo import DemoResult, demo_load
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(autouse=True)
+def _postgres_rule(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") is None:
+        return
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("CI") == "true" and os.environ.get("LIANGCAO_SQLITE_PASS") != "1":
+        pytest.fail("This test needs PostgreSQL and CI=true: set DATABASE_URL to PostgreSQL")
+    pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def demo(db: None) -> DemoResult:
+    """The small demo city (3 districts), loaded inside the test's transaction."""
+    return demo_load(size="small", seed=7)
+
+
+@pytest.fixture
+def user_named(demo: DemoResult) -> Callable[[str], User]:
+    """Look up a demo user by username, e.g. user_named("district-commander")."""
+
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_for(user_named: Callable[[str], User]) -> Callable[[str], Client]:
+    """A test client signed in as the named demo user."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(user_named(username))
+        return client
+
+    return make
