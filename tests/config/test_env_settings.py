@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_unknown_database_scheme_names_the_variable() -> None:
-    with pytest.raises(ImproperlyConfigured, match=r"DATABASE_URL has an unsupported scheme 'mysql'"):
+    with pytest.raises(
+        ImproperlyConfigured, match=r"DATABASE_URL has an unsupported scheme 'mysql'"
+    ):
         env.parse_database_url("mysql://u:p@h/db", base_dir=ROOT)
 
 
@@ -26,9 +28,16 @@ def test_postgres_url_needs_a_database_name() -> None:
 
 
 def test_postgres_url_is_parsed_into_django_settings() -> None:
-    db = env.parse_database_url("postgresql://app:s%40cret@db.internal:6543/liangcao", base_dir=ROOT)
+    db = env.parse_database_url(
+        "postgresql://app:s%40cret@db.internal:6543/liangcao", base_dir=ROOT
+    )
     assert (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "django.db.backends.postgresql", "liangcao", "app", "s@cret", "db.internal", "6543",
+        "django.db.backends.postgresql",
+        "liangcao",
+        "app",
+        "s@cret",
+        "db.internal",
+        "6543",
     )
 
 
@@ -41,7 +50,9 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions() -> None:
 
 def test_non_integer_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AXES_FAILURE_LIMIT", "five")
-    with pytest.raises(ImproperlyConfigured, match="AXES_FAILURE_LIMIT must be an integer, got 'five'"):
+    with pytest.raises(
+        ImproperlyConfigured, match="AXES_FAILURE_LIMIT must be an integer, got 'five'"
+    ):
         env.env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 
 
@@ -53,23 +64,37 @@ def test_boolean_setting_rejects_garbage(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def _start(**overrides: str) -> subprocess.CompletedProcess[str]:
     environment = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
     }
     environment.update(overrides)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "check"],
-        capture_output=True, text=True, env=environment, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
     )
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"DATABASE_URL": "mysql://u:p@h/db", "SECRET_KEY": "x" * 60}, "DATABASE_URL has an unsupported scheme"),
-        ({"AXES_FAILURE_LIMIT": "many", "SECRET_KEY": "x" * 60}, "AXES_FAILURE_LIMIT must be an integer"),
+        (
+            {"DATABASE_URL": "mysql://u:p@h/db", "SECRET_KEY": "x" * 60},
+            "DATABASE_URL has an unsupported scheme",
+        ),
+        (
+            {"AXES_FAILURE_LIMIT": "many", "SECRET_KEY": "x" * 60},
+            "AXES_FAILURE_LIMIT must be an integer",
+        ),
         ({}, "SECRET_KEY must be set"),
-        ({"SECRET_KEY": "x" * 60, "PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL must start with http"),
+        (
+            {"SECRET_KEY": "x" * 60, "PUBLIC_BASE_URL": "ftp://x"},
+            "PUBLIC_BASE_URL must start with http",
+        ),
     ],
 )
 def test_bad_production_value_stops_start_up(overrides: dict[str, str], message: str) -> None:

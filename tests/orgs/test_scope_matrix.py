@@ -27,14 +27,29 @@ API_SCOPED_LISTS = {"/api/v1/nodes": "node", "/api/v1/sites": "site"}
 API_SCOPED_DETAILS = {"/api/v1/nodes/{node_id}": "node", "/api/v1/sites/{site_id}": "site"}
 # City-wide reference data and the caller's own account: nothing to leak across subtrees.
 API_UNSCOPED = {
-    "/api/v1/items", "/api/v1/items/{item_id}", "/api/v1/kits", "/api/v1/kits/{kit_id}",
-    "/api/v1/me", "/api/v1/me/tokens", "/api/v1/me/tokens/{token_id}/revoke",
+    "/api/v1/items",
+    "/api/v1/items/{item_id}",
+    "/api/v1/kits",
+    "/api/v1/kits/{kit_id}",
+    "/api/v1/me",
+    "/api/v1/me/tokens",
+    "/api/v1/me/tokens/{token_id}/revoke",
 }
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
-    "login", "logout", "healthz", "item-list", "item-detail", "kit-list", "kit-detail",
-    "catalog-export", "catalog-import", "profile", "token-revoke", "set_language",
+    "login",
+    "logout",
+    "healthz",
+    "item-list",
+    "item-detail",
+    "kit-list",
+    "kit-detail",
+    "catalog-export",
+    "catalog-import",
+    "profile",
+    "token-revoke",
+    "set_language",
 }
 
 
@@ -62,7 +77,9 @@ def expected_visibility(user: User) -> tuple[set[str], set[str]]:
     nodes = list(Node.objects.values_list("id", "parent_id", "code"))
     parent = {i: p for i, p, _ in nodes}
     code = {i: c for i, _, c in nodes}
-    roots = set(Membership.objects.filter(user=user, node__isnull=False).values_list("node_id", flat=True))
+    roots = set(
+        Membership.objects.filter(user=user, node__isnull=False).values_list("node_id", flat=True)
+    )
 
     def under_a_root(node_id: int | None) -> bool:
         while node_id is not None:
@@ -72,9 +89,12 @@ def expected_visibility(user: User) -> tuple[set[str], set[str]]:
         return False
 
     visible_node_ids = {i for i in parent if under_a_root(i)}
-    own_sites = set(Membership.objects.filter(user=user, site__isnull=False).values_list("site_id", flat=True))
+    own_sites = set(
+        Membership.objects.filter(user=user, site__isnull=False).values_list("site_id", flat=True)
+    )
     visible_sites = {
-        c for i, n, c in Site.objects.values_list("id", "node_id", "code")
+        c
+        for i, n, c in Site.objects.values_list("id", "node_id", "code")
         if n in visible_node_ids or i in own_sites
     }
     return {code[i] for i in visible_node_ids}, visible_sites
@@ -133,7 +153,10 @@ def test_lists_never_leak_across_subtrees(matrix_users: list[User]) -> None:
             "api sites": (_api_list(client, "/api/v1/sites"), sites),
             "web sites": (_web_rows(client, "/sites/", "site"), sites),
             "web export": (_site_export_codes(client), sites),
-            "web node search": (_web_rows(client, "/nodes/?q=d0", "node"), {n for n in nodes if "d0" in n}),
+            "web node search": (
+                _web_rows(client, "/nodes/?q=d0", "node"),
+                {n for n in nodes if "d0" in n},
+            ),
         }
         for name, (got, expected) in seen.items():
             leaks += [f"{user.username} {name}: {c}" for c in sorted(got - expected)]
@@ -174,8 +197,8 @@ def test_district_commander_sees_own_district_only(client_for: Callable[[str], C
     assert [n["code"] for n in body["items"]] == ["d01"]
     sites = _api_list(client, "/api/v1/sites")
     assert sites and all(
-        Site.objects.get(code=c).node_id in
-        set(Node.objects.filter(code__startswith="d01").values_list("id", flat=True))
+        Site.objects.get(code=c).node_id
+        in set(Node.objects.filter(code__startswith="d01").values_list("id", flat=True))
         for c in sites
     )
     assert client.get(f"/api/v1/nodes/{district.parent_id}").status_code == 404
@@ -194,7 +217,13 @@ def test_anonymous_callers_get_nothing(demo: DemoResult) -> None:
     client = Client()
     site = Site.objects.first()
     assert site is not None
-    for path in ("/api/v1/nodes", "/api/v1/sites", f"/api/v1/sites/{site.pk}", "/api/v1/items", "/api/v1/me"):
+    for path in (
+        "/api/v1/nodes",
+        "/api/v1/sites",
+        f"/api/v1/sites/{site.pk}",
+        "/api/v1/items",
+        "/api/v1/me",
+    ):
         assert client.get(path).status_code == 401
     for path in ("/", "/sites/", f"/sites/{site.pk}/", "/catalog/"):
         response = client.get(path)

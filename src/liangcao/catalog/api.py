@@ -1,6 +1,5 @@
 """API of the catalog: items and kits (readable by every signed-in user)."""
 
-
 from typing import Any
 
 from django.http import HttpRequest

@@ -42,7 +42,9 @@ class Item(BilingualName):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     unit = models.CharField(_("issue unit"), max_length=20, choices=Unit.choices)
     pack_sizes = models.JSONField(
-        _("pack sizes"), default=list, blank=True,
+        _("pack sizes"),
+        default=list,
+        blank=True,
         help_text=_("Issue units per pack, e.g. [50, 2000] for a box and a carton."),
     )
     lot_tracked = models.BooleanField(_("lot tracked"), default=False)
@@ -103,3 +105,6 @@ class KitLine(models.Model):
             models.UniqueConstraint(fields=["kit", "item"], name="kitline_unique_item"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="kitline_quantity_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kit_id}: {self.item_id} × {self.quantity}"

@@ -8,18 +8,22 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from liangcao.catalog.models import Item, Kit, KitLine
+from liangcao.catalog.services import ITEM_COLUMNS, KIT_COLUMNS
 from liangcao.core.errors import NotFound
 from liangcao.core.xlsx import write_workbook
-from liangcao.catalog.services import ITEM_COLUMNS, KIT_COLUMNS
 
 
-def item_list(*, category: str | None = None, search: str | None = None, active_only: bool = False) -> QuerySet[Item]:
+def item_list(
+    *, category: str | None = None, search: str | None = None, active_only: bool = False
+) -> QuerySet[Item]:
     """Items, optionally of one category or matching a search in code and names."""
     qs = Item.objects.all()
     if category:
         qs = qs.filter(category=category)
     if search:
-        qs = qs.filter(Q(code__icontains=search) | Q(name_zh__icontains=search) | Q(name_en__icontains=search))
+        qs = qs.filter(
+            Q(code__icontains=search) | Q(name_zh__icontains=search) | Q(name_en__icontains=search)
+        )
     if active_only:
         qs = qs.filter(is_active=True)
     return qs.order_by("code")
@@ -50,9 +54,15 @@ def kit_get(*, kit_id: int) -> Kit:
 def _item_rows() -> Iterator[list[Any]]:
     for item in item_list():
         yield [
-            item.code, item.name_zh, item.name_en, item.category, item.unit,
-            ",".join(str(p) for p in item.pack_sizes), "yes" if item.lot_tracked else "no",
-            "yes" if item.expiry_tracked else "no", item.shelf_life_days,
+            item.code,
+            item.name_zh,
+            item.name_en,
+            item.category,
+            item.unit,
+            ",".join(str(p) for p in item.pack_sizes),
+            "yes" if item.lot_tracked else "no",
+            "yes" if item.expiry_tracked else "no",
+            item.shelf_life_days,
         ]
 
 
@@ -64,7 +74,9 @@ def _kit_rows() -> Iterator[list[Any]]:
 
 def catalog_export_xlsx() -> bytes:
     """The whole catalog as a workbook that `catalog_import_xlsx` reads back unchanged."""
-    return write_workbook([
-        ("items", ITEM_COLUMNS, _item_rows()),
-        ("kits", KIT_COLUMNS, _kit_rows()),
-    ])
+    return write_workbook(
+        [
+            ("items", ITEM_COLUMNS, _item_rows()),
+            ("kits", KIT_COLUMNS, _kit_rows()),
+        ]
+    )

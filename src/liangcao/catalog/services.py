@@ -18,8 +18,15 @@ from liangcao.core.xlsx import SheetRow, read_sheet
 from liangcao.orgs.models import code_validator
 
 ITEM_COLUMNS = (
-    "code", "name_zh", "name_en", "category", "unit", "pack_sizes", "lot_tracked",
-    "expiry_tracked", "shelf_life_days",
+    "code",
+    "name_zh",
+    "name_en",
+    "category",
+    "unit",
+    "pack_sizes",
+    "lot_tracked",
+    "expiry_tracked",
+    "shelf_life_days",
 )
 ITEM_REQUIRED = ("code", "name_zh", "category", "unit")
 KIT_COLUMNS = ("kit_code", "kit_name_zh", "kit_name_en", "kit_kind", "item_code", "quantity")
@@ -60,11 +67,13 @@ class _RowChecker:
         if text:
             try:
                 code_validator(text)
-            except Exception:  # noqa: BLE001 - the validator raises ValidationError
+            except Exception:
                 self.fail(row, column, "letters, digits, '-' and '_' only")
         return text
 
-    def choice(self, row: SheetRow, column: str, choices: list[str], default: str | None = None) -> str:
+    def choice(
+        self, row: SheetRow, column: str, choices: list[str], default: str | None = None
+    ) -> str:
         text = self.text(row, column, required=default is None).lower()
         if not text and default is not None:
             return default
@@ -150,9 +159,11 @@ def catalog_import_xlsx(*, content: bytes) -> ImportSummary:
             "expiry_tracked": expiry,
             "shelf_life_days": check.integer(row, "shelf_life_days", required=False, minimum=1),
         }
-    known_items = set(items) | set(Item.objects.filter(code__in=[
-        str(r.cells.get("item_code") or "").strip() for r in kit_rows
-    ]).values_list("code", flat=True))
+    known_items = set(items) | set(
+        Item.objects.filter(
+            code__in=[str(r.cells.get("item_code") or "").strip() for r in kit_rows]
+        ).values_list("code", flat=True)
+    )
     kits: dict[str, dict[str, Any]] = {}
     kit_lines_seen: dict[tuple[str, str], int] = {}
     for row in kit_rows:
@@ -162,22 +173,31 @@ def catalog_import_xlsx(*, content: bytes) -> ImportSummary:
             check.fail(row, "item_code", f"unknown item {item_code!r}")
         key = (kit_code, item_code)
         if key in kit_lines_seen:
-            check.fail(row, "item_code", f"item listed twice in kit (first on row {kit_lines_seen[key]})")
+            check.fail(
+                row, "item_code", f"item listed twice in kit (first on row {kit_lines_seen[key]})"
+            )
         kit_lines_seen.setdefault(key, row.number)
         quantity = check.integer(row, "quantity", required=True, minimum=1)
-        kit = kits.setdefault(kit_code, {
-            "name_zh": check.text(row, "kit_name_zh", required=True),
-            "name_en": check.text(row, "kit_name_en", required=False),
-            "kind": check.choice(row, "kit_kind", list(KitKind.values), default=KitKind.STANDARD_BOX),
-            "lines": {},
-        })
+        kit = kits.setdefault(
+            kit_code,
+            {
+                "name_zh": check.text(row, "kit_name_zh", required=True),
+                "name_en": check.text(row, "kit_name_en", required=False),
+                "kind": check.choice(
+                    row, "kit_kind", list(KitKind.values), default=KitKind.STANDARD_BOX
+                ),
+                "lines": {},
+            },
+        )
         kit["lines"][item_code] = quantity
     if check.errors:
         raise Invalid("The catalog sheet has errors; nothing was imported", check.errors)
     return _catalog_apply(items=items, kits=kits)
 
 
-def _catalog_apply(*, items: dict[str, dict[str, Any]], kits: dict[str, dict[str, Any]]) -> ImportSummary:
+def _catalog_apply(
+    *, items: dict[str, dict[str, Any]], kits: dict[str, dict[str, Any]]
+) -> ImportSummary:
     with transaction.atomic(durable=True):
         existing = {i.code: i for i in Item.objects.select_for_update().filter(code__in=items)}
         to_create = [Item(code=c, **v) for c, v in items.items() if c not in existing]
@@ -202,18 +222,29 @@ def _catalog_apply(*, items: dict[str, dict[str, Any]], kits: dict[str, dict[str
             kit = existing_kits.get(code)
             if kit is None:
                 kit = Kit.objects.create(
-                    code=code, name_zh=values["name_zh"], name_en=values["name_en"],
+                    code=code,
+                    name_zh=values["name_zh"],
+                    name_en=values["name_en"],
                     kind=values["kind"],
                 )
                 kits_created += 1
             else:
-                kit.name_zh, kit.name_en, kit.kind = values["name_zh"], values["name_en"], values["kind"]
+                kit.name_zh, kit.name_en, kit.kind = (
+                    values["name_zh"],
+                    values["name_en"],
+                    values["kind"],
+                )
                 kit.save(update_fields=["name_zh", "name_en", "kind"])
                 kit.lines.all().delete()
             KitLine.objects.bulk_create(
-                [KitLine(kit=kit, item_id=item_ids[c], quantity=q) for c, q in values["lines"].items()]
+                [
+                    KitLine(kit=kit, item_id=item_ids[c], quantity=q)
+                    for c, q in values["lines"].items()
+                ]
             )
     return ImportSummary(
-        items_created=len(to_create), items_updated=len(to_update),
-        kits_created=kits_created, kits_updated=len(kits) - kits_created,
+        items_created=len(to_create),
+        items_updated=len(to_update),
+        kits_created=kits_created,
+        kits_updated=len(kits) - kits_created,
     )

@@ -36,7 +36,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if not DEBUG else ["*"])
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not PUBLIC_BASE_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must start with http:// or https://, got {PUBLIC_BASE_URL!r}")
+    raise ImproperlyConfigured(
+        f"PUBLIC_BASE_URL must start with http:// or https://, got {PUBLIC_BASE_URL!r}"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL])
 
 # manage.py sets LIANGCAO_MIGRATING for schema commands, so they run as the owner role when
@@ -44,7 +46,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL])
 _db_url = env_str("DATABASE_URL", "sqlite:///var/liangcao.sqlite3")
 _migration_url = os.environ.get("MIGRATION_DATABASE_URL")
 if _migration_url and env_bool("LIANGCAO_MIGRATING", False):
-    DATABASES = {"default": parse_database_url(_migration_url, name="MIGRATION_DATABASE_URL", base_dir=BASE_DIR)}
+    DATABASES = {
+        "default": parse_database_url(
+            _migration_url, name="MIGRATION_DATABASE_URL", base_dir=BASE_DIR
+        )
+    }
 else:
     DATABASES = {"default": parse_database_url(_db_url, base_dir=BASE_DIR)}
 if _migration_url:
@@ -159,7 +165,9 @@ _https = PUBLIC_BASE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _https)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _https)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)

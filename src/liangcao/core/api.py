@@ -1,6 +1,5 @@
 """Shared API pieces: authentication, error responses, and the token endpoints."""
 
-
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +63,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 router = Router(tags=["tokens"])
 
 
+def _user_id(request: HttpRequest) -> int:
+    pk = request.user.pk
+    assert isinstance(pk, int)  # noqa: S101 - authentication guarantees a saved user
+    return pk
+
+
 class TokenOut(Schema):
     id: int
     name: str
@@ -84,17 +89,17 @@ class TokenCreatedOut(TokenOut):
 @router.get("/me/tokens", response=list[TokenOut])
 def my_tokens(request: HttpRequest) -> Any:
     """The caller's own API tokens (never the secret)."""
-    return selectors.api_token_list(user_id=request.user.pk)
+    return selectors.api_token_list(user_id=_user_id(request))
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut, 422: ErrorOut})
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Create a token; its secret is in this response only."""
-    token, raw = services.api_token_create(user_id=request.user.pk, name=payload.name)
+    token, raw = services.api_token_create(user_id=_user_id(request), name=payload.name)
     return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
 
 
 @router.post("/me/tokens/{token_id}/revoke", response={200: TokenOut, 404: ErrorOut})
 def revoke_token(request: HttpRequest, token_id: int) -> Any:
     """Revoke one of the caller's tokens."""
-    return services.api_token_revoke(user_id=request.user.pk, token_id=token_id)
+    return services.api_token_revoke(user_id=_user_id(request), token_id=token_id)

@@ -7,11 +7,10 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from liangcao.core.errors import Invalid, NotFound
-from liangcao.core.errors import FieldError
+from liangcao.core.errors import FieldError, Invalid, NotFound
 from liangcao.core.models import ApiToken, token_digest
 
-TOKEN_PREFIX = "lc_"
+TOKEN_PREFIX = "lc_"  # noqa: S105 - a public marker, not a secret
 
 
 def api_token_create(*, user_id: int, name: str) -> tuple[ApiToken, str]:
@@ -33,9 +32,7 @@ def api_token_create(*, user_id: int, name: str) -> tuple[ApiToken, str]:
 def api_token_revoke(*, user_id: int, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (idempotent). Raises NotFound for anyone else's."""
     with transaction.atomic(durable=True):
-        token = (
-            ApiToken.objects.select_for_update().filter(user_id=user_id, pk=token_id).first()
-        )
+        token = ApiToken.objects.select_for_update().filter(user_id=user_id, pk=token_id).first()
         if token is None:
             raise NotFound("No such token")
         if token.revoked_at is None:

@@ -30,7 +30,11 @@ class SheetRow:
 
 
 def read_sheet(
-    content: bytes, *, sheet: str, required: Sequence[str], optional: Sequence[str] = (),
+    content: bytes,
+    *,
+    sheet: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
     must_exist: bool = True,
 ) -> list[SheetRow]:
     """Rows of one sheet, keyed by header (first row). Blank rows are skipped.
@@ -59,9 +63,7 @@ def read_sheet(
             FieldError(col, "missing column", row=1) for col in required if col not in headers
         ]
         known = set(required) | set(optional)
-        errors += [
-            FieldError(h, "unknown column", row=1) for h in headers if h and h not in known
-        ]
+        errors += [FieldError(h, "unknown column", row=1) for h in headers if h and h not in known]
         dupes = {h for h in headers if h and headers.count(h) > 1}
         errors += [FieldError(h, "column appears twice", row=1) for h in sorted(dupes)]
         if errors:
@@ -86,7 +88,7 @@ def read_sheet(
 def write_workbook(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """An .xlsx file with one sheet per (title, headers, rows) table; headers in bold."""
     book = Workbook(write_only=False)
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for title, headers, rows in tables:
         ws = book.create_sheet(title=title[:31])
         ws.append(list(headers))

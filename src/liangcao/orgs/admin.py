@@ -12,7 +12,7 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 @admin.register(User)
-class LiangcaoUserAdmin(UserAdmin):
+class LiangcaoUserAdmin(UserAdmin[User]):
     inlines = [MembershipInline]
 
 

@@ -1,6 +1,5 @@
 """API of the tree, sites and the current user; every list and detail is scoped."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -81,8 +80,11 @@ def me(request: HttpRequest) -> Any:
     """The caller and their roles."""
     user = _user(request)
     return {
-        "id": user.pk, "username": user.username, "first_name": user.first_name,
-        "last_name": user.last_name, "is_superuser": user.is_superuser,
+        "id": user.pk,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_superuser": user.is_superuser,
         "memberships": list(selectors.membership_list(user=user)),
     }
 
@@ -90,11 +92,16 @@ def me(request: HttpRequest) -> Any:
 @router.get("/nodes", response=list[NodeOut])
 @paginate(LimitOffsetPagination)
 def list_nodes(
-    request: HttpRequest, parent: int | None = None, kind: NodeKind | None = None,
-    under: int | None = None, q: str | None = None,
+    request: HttpRequest,
+    parent: int | None = None,
+    kind: NodeKind | None = None,
+    under: int | None = None,
+    q: str | None = None,
 ) -> Any:
     """Nodes in the caller's scope; filter by parent, kind, subtree (`under`) or text."""
-    return selectors.node_list(user=_user(request), parent_id=parent, kind=kind, under_id=under, search=q)
+    return selectors.node_list(
+        user=_user(request), parent_id=parent, kind=kind, under_id=under, search=q
+    )
 
 
 @router.get("/nodes/{node_id}", response={200: NodeOut, 404: ErrorOut})
@@ -106,7 +113,10 @@ def get_node(request: HttpRequest, node_id: int) -> Any:
 @router.get("/sites", response=list[SiteOut])
 @paginate(LimitOffsetPagination)
 def list_sites(
-    request: HttpRequest, node: int | None = None, kind: SiteKind | None = None, q: str | None = None,
+    request: HttpRequest,
+    node: int | None = None,
+    kind: SiteKind | None = None,
+    q: str | None = None,
 ) -> Any:
     """Sites in the caller's scope; filter by subtree (`node`), kind or text."""
     return selectors.site_list(user=_user(request), node_id=node, kind=kind, search=q)

@@ -69,7 +69,11 @@ class Node(BilingualName):
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[code_validator])
     kind = models.CharField(_("kind"), max_length=20, choices=NodeKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False, default=0)
@@ -103,6 +107,9 @@ class NodeClosure(models.Model):
             models.UniqueConstraint(fields=["ancestor", "descendant"], name="closure_unique_pair"),
         ]
         indexes = [models.Index(fields=["descendant", "ancestor"])]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} ⊇ {self.descendant_id} ({self.distance})"
 
 
 class SiteKind(models.TextChoices):
@@ -152,7 +159,8 @@ class Site(BilingualName):
         Node, on_delete=models.PROTECT, related_name="sites", verbose_name=_("owning node")
     )
     is_designated = models.BooleanField(
-        _("designated hospital"), default=False,
+        _("designated hospital"),
+        default=False,
         help_text=_("Designated hospitals are served in priority class 1."),
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -222,11 +230,13 @@ class Membership(models.Model):
                 name="membership_node_xor_site",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "node"], condition=Q(node__isnull=False),
+                fields=["user", "role", "node"],
+                condition=Q(node__isnull=False),
                 name="membership_unique_node_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "site"], condition=Q(site__isnull=False),
+                fields=["user", "role", "site"],
+                condition=Q(site__isnull=False),
                 name="membership_unique_site_role",
             ),
         ]

@@ -60,8 +60,12 @@ def node_subtree_ids(*, node_id: int) -> QuerySet[NodeClosure, int]:
 
 
 def node_list(
-    *, user: User, parent_id: int | None = None, kind: str | None = None,
-    under_id: int | None = None, search: str | None = None,
+    *,
+    user: User,
+    parent_id: int | None = None,
+    kind: str | None = None,
+    under_id: int | None = None,
+    search: str | None = None,
 ) -> QuerySet[Node]:
     """Nodes the user may see, optionally the children of `parent_id`, of a kind, under a node,
     or matching a search in code and names."""
@@ -97,8 +101,12 @@ def node_ancestors(*, node: Node) -> list[Node]:
 
 
 def site_list(
-    *, user: User, node_id: int | None = None, kind: str | None = None,
-    search: str | None = None, roles: frozenset[str] | None = None,
+    *,
+    user: User,
+    node_id: int | None = None,
+    kind: str | None = None,
+    search: str | None = None,
+    roles: frozenset[str] | None = None,
 ) -> QuerySet[Site]:
     """Sites the user may see, optionally under a node (its subtree), of a kind, or by search.
 

@@ -35,7 +35,12 @@ def _node_insert(
             [FieldError("kind", f"a {kind} sits at depth {expected_depth}, not {depth}")],
         )
     node = Node(
-        code=code, kind=kind, name_zh=name_zh, name_en=name_en, parent=parent, depth=depth,
+        code=code,
+        kind=kind,
+        name_zh=name_zh,
+        name_en=name_en,
+        parent=parent,
+        depth=depth,
         population=population,
     )
     try:
@@ -56,7 +61,12 @@ def _node_insert(
 
 
 def node_create(
-    *, code: str, kind: str, name_zh: str, name_en: str = "", parent_id: int | None = None,
+    *,
+    code: str,
+    kind: str,
+    name_zh: str,
+    name_en: str = "",
+    parent_id: int | None = None,
     population: int = 0,
 ) -> Node:
     """Create a tree node and its closure rows.
@@ -71,7 +81,11 @@ def node_create(
             if parent is None:
                 raise NotFound("No such parent node")
         return _node_insert(
-            code=code, kind=kind, name_zh=name_zh, name_en=name_en, parent=parent,
+            code=code,
+            kind=kind,
+            name_zh=name_zh,
+            name_en=name_en,
+            parent=parent,
             population=population,
         )
 
@@ -91,7 +105,9 @@ def nodes_bulk_create(nodes: list[Node]) -> list[Node]:
                 node.parent_id = node.parent.pk
         Node.objects.bulk_create(batch, batch_size=2000)
         if any(n.pk is None for n in batch):  # backends without RETURNING ids
-            ids = dict(Node.objects.filter(code__in=[n.code for n in batch]).values_list("code", "id"))
+            ids = dict(
+                Node.objects.filter(code__in=[n.code for n in batch]).values_list("code", "id")
+            )
             for n in batch:
                 n.pk = ids[n.code]
         parent_ids = {n.parent_id for n in batch if n.parent_id is not None}
@@ -114,16 +130,31 @@ def nodes_bulk_create(nodes: list[Node]) -> list[Node]:
 
 
 def site_create(
-    *, code: str, kind: str, node_id: int, name_zh: str, name_en: str = "",
-    latitude: float, longitude: float, address: str = "", is_designated: bool = False,
+    *,
+    code: str,
+    kind: str,
+    node_id: int,
+    name_zh: str,
+    name_en: str = "",
+    latitude: float,
+    longitude: float,
+    address: str = "",
+    is_designated: bool = False,
 ) -> Site:
     """Create a site owned by a node. Raises Invalid (field errors) or NotFound (node)."""
     with transaction.atomic(durable=True):
         if not Node.objects.filter(pk=node_id).exists():
             raise NotFound("No such node")
         site = Site(
-            code=code, kind=kind, node_id=node_id, name_zh=name_zh, name_en=name_en,
-            latitude=latitude, longitude=longitude, address=address, is_designated=is_designated,
+            code=code,
+            kind=kind,
+            node_id=node_id,
+            name_zh=name_zh,
+            name_en=name_en,
+            latitude=latitude,
+            longitude=longitude,
+            address=address,
+            is_designated=is_designated,
         )
         try:
             site.full_clean()

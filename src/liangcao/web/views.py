@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -22,44 +18,12 @@ from liangcao.catalog import services as catalog_services
 from liangcao.catalog.models import Category
 from liangcao.core import selectors as core_selectors
 from liangcao.core import services as core_services
-from liangcao.core.errors import DomainError, Forbidden, NotFound
-from liangcao.core.xlsx import XLSX_CONTENT_TYPE, write_workbook
+from liangcao.core.errors import DomainError, Forbidden
+from liangcao.core.xlsx import write_workbook
 from liangcao.orgs import selectors as org_selectors
-from liangcao.orgs.models import NodeKind, SiteKind, User
+from liangcao.orgs.models import NodeKind, SiteKind
+from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
 from liangcao.web.permissions import can_manage_catalog
-
-PAGE_SIZE = 50
-View = TypeVar("View", bound=Callable[..., HttpResponse])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def page_view(view: View) -> View:
-    """Signed-in only; NotFound becomes a 404 page and Forbidden a 403, like the API."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc)) from None
-        except Forbidden as exc:
-            return render(request, "web/error.html", {"error": exc}, status=403)
-
-    return cast(View, wrapper)
-
-
-def _paginate(request: HttpRequest, qs: QuerySet[Any]) -> Page[Any]:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -78,7 +42,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @page_view
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: the user's roles and what their scope holds."""
-    user = _user(request)
+    user = user_of(request)
     nodes = org_selectors.node_list(user=user)
     node_counts = dict(nodes.order_by().values_list("kind").annotate(n=Count("id")))
     site_counts = dict(
@@ -97,22 +61,25 @@ def home(request: HttpRequest) -> HttpResponse:
 @page_view
 def node_list(request: HttpRequest) -> HttpResponse:
     """The top of the user's part of the tree, or a search across it."""
-    user = _user(request)
+    user = user_of(request)
     search = request.GET.get("q", "").strip()
     qs = org_selectors.node_list(user=user, search=search or None)
     if not search:
         scope = org_selectors.scope_for_user(user)
-        qs = qs.filter(parent__isnull=True) if scope.everything else qs.filter(id__in=scope.node_ids)
-    return render(request, "web/node_list.html", {"page": _paginate(request, qs), "q": search})
+        qs = (
+            qs.filter(parent__isnull=True) if scope.everything else qs.filter(id__in=scope.node_ids)
+        )
+    return render(request, "web/node_list.html", {"page": paginate(request, qs), "q": search})
 
 
 @page_view
 def node_detail(request: HttpRequest, node_id: int) -> HttpResponse:
     """A node: breadcrumbs, children, and the sites it owns directly."""
-    user = _user(request)
+    user = user_of(request)
     node = org_selectors.node_get(user=user, node_id=node_id)
     visible_ancestors = {
-        n.pk for n in org_selectors.node_list(user=user).filter(
+        n.pk
+        for n in org_selectors.node_list(user=user).filter(
             id__in=[a.pk for a in org_selectors.node_ancestors(node=node)]
         )
     }
@@ -121,7 +88,7 @@ def node_detail(request: HttpRequest, node_id: int) -> HttpResponse:
         "ancestors": [
             (a, a.pk in visible_ancestors) for a in org_selectors.node_ancestors(node=node)
         ],
-        "children": _paginate(request, org_selectors.node_list(user=user, parent_id=node.pk)),
+        "children": paginate(request, org_selectors.node_list(user=user, parent_id=node.pk)),
         "own_sites": org_selectors.site_list(user=user).filter(node_id=node.pk),
     }
     return render(request, "web/node_detail.html", context)
@@ -143,8 +110,8 @@ def _site_filters(request: HttpRequest) -> dict[str, Any]:
 def site_list(request: HttpRequest) -> HttpResponse:
     """Sites in scope; HTMX requests get only the table so search updates in place."""
     filters = _site_filters(request)
-    qs = org_selectors.site_list(user=_user(request), **filters)
-    context = {"page": _paginate(request, qs), "kinds": SiteKind.choices, **filters}
+    qs = org_selectors.site_list(user=user_of(request), **filters)
+    context = {"page": paginate(request, qs), "kinds": SiteKind.choices, **filters}
     template = "web/_site_table.html" if request.headers.get("HX-Request") else "web/site_list.html"
     return render(request, template, context)
 
@@ -152,19 +119,27 @@ def site_list(request: HttpRequest) -> HttpResponse:
 @page_view
 def site_export(request: HttpRequest) -> HttpResponse:
     """The filtered site list as .xlsx."""
-    qs = org_selectors.site_list(user=_user(request), **_site_filters(request))
+    qs = org_selectors.site_list(user=user_of(request), **_site_filters(request))
     rows = (
-        [s.code, s.name_zh, s.name_en, s.get_kind_display(), s.node.code, s.address,
-         s.latitude, s.longitude]
+        [
+            s.code,
+            s.name_zh,
+            s.name_en,
+            s.get_kind_display(),
+            s.node.code,
+            s.address,
+            s.latitude,
+            s.longitude,
+        ]
         for s in qs.iterator()
     )
     headers = ["code", "name_zh", "name_en", "kind", "node", "address", "latitude", "longitude"]
-    return _xlsx_response(write_workbook([("sites", headers, rows)]), "sites.xlsx")
+    return xlsx_response(write_workbook([("sites", headers, rows)]), "sites.xlsx")
 
 
 @page_view
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
-    site = org_selectors.site_get(user=_user(request), site_id=site_id)
+    site = org_selectors.site_get(user=user_of(request), site_id=site_id)
     return render(request, "web/site_detail.html", {"site": site})
 
 
@@ -176,8 +151,10 @@ def item_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip() or None
     qs = catalog_selectors.item_list(category=category, search=search)
     context = {
-        "page": _paginate(request, qs), "categories": Category.choices,
-        "category": category, "search": search,
+        "page": paginate(request, qs),
+        "categories": Category.choices,
+        "category": category,
+        "search": search,
     }
     template = "web/_item_table.html" if request.headers.get("HX-Request") else "web/item_list.html"
     return render(request, template, context)
@@ -202,13 +179,13 @@ def kit_detail(request: HttpRequest, kit_id: int) -> HttpResponse:
 
 @page_view
 def catalog_export(request: HttpRequest) -> HttpResponse:
-    return _xlsx_response(catalog_selectors.catalog_export_xlsx(), "catalog.xlsx")
+    return xlsx_response(catalog_selectors.catalog_export_xlsx(), "catalog.xlsx")
 
 
 @page_view
 def catalog_import(request: HttpRequest) -> HttpResponse:
     """Upload a catalog workbook; a bad sheet shows every bad row and imports nothing."""
-    if not can_manage_catalog(_user(request)):
+    if not can_manage_catalog(user_of(request)):
         raise Forbidden(_("Only city-level commanders and procurement officers edit the catalog."))
     context: dict[str, Any] = {}
     status = 200
@@ -227,10 +204,15 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Imported: %(ic)d items created, %(iu)d updated; %(kc)d kits created, "
-                      "%(ku)d updated.") % {
-                        "ic": summary.items_created, "iu": summary.items_updated,
-                        "kc": summary.kits_created, "ku": summary.kits_updated,
+                    _(
+                        "Imported: %(ic)d items created, %(iu)d updated; %(kc)d kits created, "
+                        "%(ku)d updated."
+                    )
+                    % {
+                        "ic": summary.items_created,
+                        "iu": summary.items_updated,
+                        "kc": summary.kits_created,
+                        "ku": summary.kits_updated,
                     },
                 )
                 return redirect("item-list")
@@ -240,7 +222,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
 @page_view
 def profile(request: HttpRequest) -> HttpResponse:
     """The user's roles and API tokens; creating a token shows its secret once."""
-    user = _user(request)
+    user = user_of(request)
     new_token = None
     error = None
     if request.method == "POST":
@@ -262,6 +244,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 @page_view
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    core_services.api_token_revoke(user_id=_user(request).pk, token_id=token_id)
+    core_services.api_token_revoke(user_id=user_of(request).pk, token_id=token_id)
     messages.success(request, _("Token revoked."))
     return redirect("profile")

@@ -6,65 +6,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Kit',
+            name="Kit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$', "Letters, digits, '-' and '_' only (max 40).")], verbose_name='code')),
-                ('kind', models.CharField(choices=[('standard_box', 'Standard box'), ('kit', 'Kit')], max_length=20, verbose_name='kind')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
+                                "Letters, digits, '-' and '_' only (max 40).",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("standard_box", "Standard box"), ("kit", "Kit")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'kit / standard box',
-                'verbose_name_plural': 'kits / standard boxes',
-                'ordering': ['code'],
+                "verbose_name": "kit / standard box",
+                "verbose_name_plural": "kits / standard boxes",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('code', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$', "Letters, digits, '-' and '_' only (max 40).")], verbose_name='code')),
-                ('category', models.CharField(choices=[('tier1', 'Protective supplies, tier 1'), ('tier2', 'Protective supplies, tier 2'), ('tier3', 'Protective supplies, tier 3'), ('daily', 'Daily necessity'), ('medicine', 'Medicine'), ('equipment', 'Equipment')], max_length=20, verbose_name='category')),
-                ('unit', models.CharField(choices=[('piece', 'piece'), ('pair', 'pair'), ('box', 'box'), ('bottle', 'bottle'), ('bag', 'bag'), ('set', 'set'), ('roll', 'roll'), ('kg', 'kg'), ('litre', 'litre'), ('dose', 'dose')], max_length=20, verbose_name='issue unit')),
-                ('pack_sizes', models.JSONField(blank=True, default=list, help_text='Issue units per pack, e.g. [50, 2000] for a box and a carton.', verbose_name='pack sizes')),
-                ('lot_tracked', models.BooleanField(default=False, verbose_name='lot tracked')),
-                ('expiry_tracked', models.BooleanField(default=False, verbose_name='expiry tracked')),
-                ('shelf_life_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='shelf life (days)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
+                                "Letters, digits, '-' and '_' only (max 40).",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("tier1", "Protective supplies, tier 1"),
+                            ("tier2", "Protective supplies, tier 2"),
+                            ("tier3", "Protective supplies, tier 3"),
+                            ("daily", "Daily necessity"),
+                            ("medicine", "Medicine"),
+                            ("equipment", "Equipment"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("piece", "piece"),
+                            ("pair", "pair"),
+                            ("box", "box"),
+                            ("bottle", "bottle"),
+                            ("bag", "bag"),
+                            ("set", "set"),
+                            ("roll", "roll"),
+                            ("kg", "kg"),
+                            ("litre", "litre"),
+                            ("dose", "dose"),
+                        ],
+                        max_length=20,
+                        verbose_name="issue unit",
+                    ),
+                ),
+                (
+                    "pack_sizes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Issue units per pack, e.g. [50, 2000] for a box and a carton.",
+                        verbose_name="pack sizes",
+                    ),
+                ),
+                ("lot_tracked", models.BooleanField(default=False, verbose_name="lot tracked")),
+                (
+                    "expiry_tracked",
+                    models.BooleanField(default=False, verbose_name="expiry tracked"),
+                ),
+                (
+                    "shelf_life_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="shelf life (days)"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'item',
-                'verbose_name_plural': 'items',
-                'ordering': ['code'],
-                'indexes': [models.Index(fields=['category', 'code'], name='catalog_ite_categor_141f53_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expiry_tracked', False), ('lot_tracked', True), _connector='OR'), name='item_expiry_needs_lots')],
+                "verbose_name": "item",
+                "verbose_name_plural": "items",
+                "ordering": ["code"],
+                "indexes": [
+                    models.Index(fields=["category", "code"], name="catalog_ite_categor_141f53_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("expiry_tracked", False), ("lot_tracked", True), _connector="OR"
+                        ),
+                        name="item_expiry_needs_lots",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KitLine',
+            name="KitLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kit_lines', to='catalog.item')),
-                ('kit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='catalog.kit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kit_lines",
+                        to="catalog.item",
+                    ),
+                ),
+                (
+                    "kit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="catalog.kit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kit line',
-                'verbose_name_plural': 'kit lines',
-                'ordering': ['kit', 'item__code'],
-                'constraints': [models.UniqueConstraint(fields=('kit', 'item'), name='kitline_unique_item'), models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='kitline_quantity_positive')],
+                "verbose_name": "kit line",
+                "verbose_name_plural": "kit lines",
+                "ordering": ["kit", "item__code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kit", "item"), name="kitline_unique_item"),
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gte", 1)), name="kitline_quantity_positive"
+                    ),
+                ],
             },
         ),
     ]

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("--size", choices=sorted(SIZES), default="full")
         parser.add_argument("--seed", type=int, default=2022)
         parser.add_argument(
-            "--if-empty", action="store_true",
+            "--if-empty",
+            action="store_true",
             help="Do nothing (and succeed) when a tree is already loaded.",
         )
 
@@ -30,10 +31,12 @@ class Command(BaseCommand):
         started = time.monotonic()
         result = demo_load(size=options["size"], seed=options["seed"])
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded the {options['size']} demo city in {elapsed:.1f} s: {result.nodes} nodes, "
-            f"{result.sites} sites, {result.items} items, {result.kits} kits."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the {options['size']} demo city in {elapsed:.1f} s: {result.nodes} nodes, "
+                f"{result.sites} sites, {result.items} items, {result.kits} kits."
+            )
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, where in result.users:
             self.stdout.write(f"  {username:32} {role:22} {where}")
