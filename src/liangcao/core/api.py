@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -96,7 +96,7 @@ def my_tokens(request: HttpRequest) -> Any:
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Create a token; its secret is in this response only."""
     token, raw = services.api_token_create(user_id=_user_id(request), name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.post("/me/tokens/{token_id}/revoke", response={200: TokenOut, 404: ErrorOut})

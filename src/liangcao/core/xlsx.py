@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -44,7 +45,7 @@ def read_sheet(
     """
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise Invalid(
             "Not a readable .xlsx file", [FieldError("file", f"cannot open workbook: {exc}")]
         ) from None
