@@ -46,7 +46,7 @@ lint: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in $(wildcard bench/*.py); do echo "== $$b"; $(PY) $$b $(BENCH_ARGS) || exit 1; done
 
 demo: $(STAMP) var/secret_key
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" && \

@@ -107,3 +107,38 @@ def test_good_settings_start(tmp_path: Path) -> None:
     result = _start(SECRET_KEY="x" * 60, DATABASE_URL=f"sqlite:///{tmp_path}/ok.sqlite3")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_migrations_run_as_the_owner_role_when_one_is_given(tmp_path: Path) -> None:
+    code = (
+        "import os, django; os.environ['DJANGO_SETTINGS_MODULE']='liangcao.config.settings';"
+        "django.setup(); from django.conf import settings;"
+        "print(settings.DATABASES['default']['NAME'])"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    base.update(
+        SECRET_KEY="x" * 60,
+        DATABASE_URL=f"sqlite:///{tmp_path}/app.sqlite3",
+        MIGRATION_DATABASE_URL=f"sqlite:///{tmp_path}/owner.sqlite3",
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    app = subprocess.run(
+        [sys.executable, "-c", code], env=base, capture_output=True, text=True, check=True
+    )
+    assert app.stdout.strip().endswith("app.sqlite3")
+    migrating = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "LIANGCAO_MIGRATING": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert migrating.stdout.strip().endswith("owner.sqlite3")
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "MIGRATION_DATABASE_URL": "oracle://x/y"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode != 0 and "MIGRATION_DATABASE_URL has an unsupported scheme" in bad.stderr

@@ -52,3 +52,18 @@ def test_language_switch_to_english_and_back(client_for: Callable[[str], Client]
 
 def test_health_check_reaches_the_database(db: None) -> None:
     assert Client().get("/healthz").json() == {"status": "ok"}
+
+
+def test_each_role_sees_its_own_work(client_for: Callable[[str], Client]) -> None:
+    def work(username: str) -> str:
+        html = client_for(username).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        start = html.index('data-testid="my-work"')
+        return html[start : html.index("</section>", start)]
+
+    keeper = work("depot-keeper")
+    assert "My stores" in keeper and "Front-line hospitals" not in keeper
+    commander = work("city-commander")
+    assert "Front-line hospitals" in commander and "My stores" not in commander
+    assert "Catalog import" in commander  # city-level commanders edit the catalog
+    assert "Catalog import" not in work("district-commander")
+    assert "read-only" in work("community-inspector")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from liangcao.orgs.models import Membership, Node, Site, User
+from liangcao.orgs.models import Membership, Node, NodeClosure, Site, User
 
 
 class MembershipInline(admin.TabularInline[Membership, User]):
@@ -42,3 +42,20 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_filter = ["role"]
     search_fields = ["user__username", "node__code", "site__code"]
     autocomplete_fields = ["user", "node", "site"]
+
+
+@admin.register(NodeClosure)
+class NodeClosureAdmin(admin.ModelAdmin[NodeClosure]):
+    """Read-only: closure rows are derived from parent links by orgs.services."""
+
+    list_display = ["ancestor", "descendant", "distance"]
+    list_select_related = ["ancestor", "descendant"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

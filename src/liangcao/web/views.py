@@ -24,6 +24,7 @@ from liangcao.orgs import selectors as org_selectors
 from liangcao.orgs.models import NodeKind, SiteKind
 from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
 from liangcao.web.permissions import can_manage_catalog
+from liangcao.web.work import work_links
 
 
 class LoginView(auth_views.LoginView):
@@ -50,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "memberships": org_selectors.membership_list(user=user),
+        "work": work_links(user),
         "top_nodes": nodes.order_by("depth", "code")[:5],
         "node_counts": [(k.label, node_counts.get(k.value, 0)) for k in NodeKind],
         "site_counts": [(k.label, site_counts.get(k.value, 0), k.value) for k in SiteKind],
