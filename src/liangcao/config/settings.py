@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "liangcao.core",
     "liangcao.orgs",
     "liangcao.catalog",
+    "liangcao.demand",
     "liangcao.web",
     "liangcao.scenarios",
 ]
@@ -174,6 +175,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# "Dispatch first, paperwork after": hours a fast-tracked list has to collect its signatures.
+FAST_TRACK_HOURS = env_int("FAST_TRACK_HOURS", 24, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -340,6 +340,13 @@ def _build_users(
             username = f"{level}-{role.value.replace('_', '-')}"
             users.append(User(username=username, password=password, first_name=str(role.label)))
             grants.append((username, role.value, node, None))
+    # The street between them countersigns the community's demand lists.
+    street = community.parent
+    assert street is not None  # noqa: S101 - a community always has a street
+    for role in (Role.APPROVER, Role.COMMANDER):
+        username = f"street-{role.value}"
+        users.append(User(username=username, password=password, first_name=str(role.label)))
+        grants.append((username, role.value, street, None))
     by_code = {s.code: s for s in sites}
     hospital = next(s for s in sites if s.kind == SiteKind.HOSPITAL and s.node_id == district.pk)
     for username, role, site in (

@@ -1,0 +1,135 @@
+"""Reads of requisitions, scoped: a user sees a list when they may see its requesting site, or
+when its serving level lies in their subtree (an escalated list reaches the level above)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from liangcao.core.errors import NotFound
+from liangcao.demand.models import (
+    OPEN_STATES,
+    Requisition,
+    RequisitionLine,
+    Signature,
+    SignatureDecision,
+)
+from liangcao.orgs.models import Membership, Role, User
+from liangcao.orgs.selectors import scope_for_user, site_list
+
+SIGNING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
+
+
+def requisition_list(
+    *,
+    user: User,
+    state: str | None = None,
+    site_id: int | None = None,
+    item_code: str | None = None,
+    search: str | None = None,
+    open_only: bool = False,
+) -> QuerySet[Requisition]:
+    """Requisitions the user may see, newest first, optionally filtered."""
+    scope = scope_for_user(user)
+    qs = Requisition.objects.select_related("site", "serving_node")
+    if not scope.everything:
+        visible_sites = site_list(user=user).values("pk")
+        qs = qs.filter(Q(site_id__in=visible_sites) | Q(serving_node_id__in=scope.descendant_ids()))
+    if state:
+        qs = qs.filter(state=state)
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    if item_code:
+        qs = qs.filter(lines__item__code=item_code).distinct()
+    if search:
+        qs = qs.filter(
+            Q(number__icontains=search)
+            | Q(site__name_zh__icontains=search)
+            | Q(site__code__icontains=search)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def requisition_get(*, user: User, requisition_id: int) -> Requisition:
+    """One visible requisition with lines and signatures. Raises NotFound."""
+    req = (
+        requisition_list(user=user)
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=RequisitionLine.objects.select_related("item").order_by("id")
+            ),
+            Prefetch(
+                "signatures",
+                queryset=Signature.objects.select_related("node", "signed_by").order_by("-depth"),
+            ),
+        )
+        .filter(pk=requisition_id)
+        .first()
+    )
+    if req is None:
+        raise NotFound("No such requisition")
+    return req
+
+
+def requisition_history(*, user: User, requisition: Requisition) -> list[Requisition]:
+    """Each hop of an escalation chain the user may see, from the original list upwards."""
+    root = requisition
+    while root.escalated_from_id is not None:
+        parent = requisition_list(user=user).filter(pk=root.escalated_from_id).first()
+        if parent is None:
+            break
+        root = parent
+    chain = [root]
+    frontier = [root.pk]
+    while frontier:
+        children = list(
+            requisition_list(user=user).filter(escalated_from_id__in=frontier).order_by("id")
+        )
+        chain += children
+        frontier = [c.pk for c in children]
+    return chain
+
+
+def approval_inbox(*, user: User) -> QuerySet[Requisition]:
+    """Lists whose next signature (the lowest pending level) is due where the user signs."""
+    mine = _level_ids(user)
+    pending = Signature.objects.filter(
+        requisition=OuterRef("pk"), decision=SignatureDecision.PENDING, node_id__in=mine
+    )
+    candidates = (
+        requisition_list(user=user)
+        .filter(Exists(pending))
+        .exclude(state__in=["rejected", "cancelled", "closed", "draft"])
+        .prefetch_related("signatures")
+    )
+    ids = [req.pk for req in candidates if _next_level(req) in mine]
+    return requisition_list(user=user).filter(pk__in=ids)
+
+
+def _level_ids(user: User) -> set[int]:
+    if user.is_superuser:
+        return set(Signature.objects.values_list("node_id", flat=True))
+    return set(
+        Membership.objects.filter(
+            user=user, role__in=SIGNING_ROLES, node__isnull=False
+        ).values_list("node_id", flat=True)
+    )
+
+
+def _next_level(req: Requisition) -> int | None:
+    pending = [s for s in req.signatures.all() if s.decision == SignatureDecision.PENDING]
+    return max(pending, key=lambda s: s.depth).node_id if pending else None
+
+
+def overdue_fast_tracks(*, user: User) -> QuerySet[Requisition]:
+    """Fast-tracked lists whose paperwork deadline has passed with signatures still missing."""
+    pending = Signature.objects.filter(
+        requisition=OuterRef("pk"), decision=SignatureDecision.PENDING
+    )
+    return (
+        requisition_list(user=user)
+        .filter(Exists(pending), is_fast_tracked=True, paperwork_due_at__lt=timezone.now())
+        .exclude(state__in=["rejected", "cancelled"])
+    )

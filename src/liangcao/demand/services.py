@@ -1,0 +1,439 @@
+"""Writes to requisitions: create, submit, countersign, fast-track, escalate, cancel.
+
+Every public service is atomic (`durable=True`), locks the requisition row first, checks the
+acting user's role at the level concerned, and re-derives the header state from the lines and
+signatures before it commits. Illegal transitions raise Conflict (409) naming the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from liangcao.catalog.models import Item
+from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.demand.models import (
+    Requisition,
+    RequisitionLine,
+    RequisitionState,
+    Signature,
+    SignatureDecision,
+)
+from liangcao.demand.rules import LineFacts, signing_levels
+from liangcao.demand.selectors import requisition_list
+from liangcao.orgs.models import Membership, Node, Role, User
+from liangcao.orgs.selectors import site_list
+
+REQUESTING_ROLES = frozenset({Role.REQUESTER, Role.COMMANDER})
+SIGNING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
+MAX_PRIORITY_CLASS = 9
+
+
+@dataclass(frozen=True)
+class LineIn:
+    item_code: str
+    quantity: int
+    needed_by: date | None = None
+    justification: str = ""
+
+
+def _roles_at(user: User, node_id: int) -> set[str]:
+    return set(Membership.objects.filter(user=user, node_id=node_id).values_list("role", flat=True))
+
+
+def _may_sign_at(user: User, node_id: int) -> bool:
+    return user.is_superuser or bool(_roles_at(user, node_id) & SIGNING_ROLES)
+
+
+def _locked(user: User, requisition_id: int) -> Requisition:
+    """The requisition, locked, if the user may see it (NotFound otherwise)."""
+    visible = requisition_list(user=user).filter(pk=requisition_id).values("pk")
+    req = (
+        Requisition.objects.select_for_update()
+        .select_related("site__node", "serving_node")
+        .filter(pk__in=visible)
+        .first()
+    )
+    if req is None:
+        raise NotFound("No such requisition")
+    return req
+
+
+def _require_state(req: Requisition, *states: str) -> None:
+    if req.state not in states:
+        raise Conflict(
+            f"Requisition {req.number} is {req.get_state_display()}; this needs "
+            + " or ".join(str(RequisitionState(s).label) for s in states)
+        )
+
+
+def _derive_state(req: Requisition) -> str:
+    """The header state implied by signatures and line quantities (terminal states stay)."""
+    if req.state in {
+        RequisitionState.DRAFT,
+        RequisitionState.REJECTED,
+        RequisitionState.CANCELLED,
+        RequisitionState.CLOSED,
+    }:
+        return req.state
+    pending = req.signatures.filter(decision=SignatureDecision.PENDING).exists()
+    if pending and not req.is_fast_tracked:
+        return RequisitionState.SUBMITTED
+    totals = req.lines.aggregate(
+        approved=Sum("approved"),
+        allocated=Sum("allocated"),
+        escalated=Sum("escalated"),
+        shipped=Sum("shipped"),
+        received=Sum("received"),
+    )
+    approved = totals["approved"] or 0
+    allocated = totals["allocated"] or 0
+    covered = allocated + (totals["escalated"] or 0)
+    shipped, received = totals["shipped"] or 0, totals["received"] or 0
+    if shipped and received >= shipped and covered >= approved:
+        return RequisitionState.RECEIVED
+    if shipped:
+        return RequisitionState.DISPATCHED
+    if allocated:
+        return (
+            RequisitionState.ALLOCATED if covered >= approved else RequisitionState.PARTLY_ALLOCATED
+        )
+    return RequisitionState.APPROVED
+
+
+def _save_state(req: Requisition) -> None:
+    new = _derive_state(req)
+    fields = ["state"]
+    if (
+        new != RequisitionState.SUBMITTED
+        and req.approved_at is None
+        and req.state == RequisitionState.SUBMITTED
+    ):
+        req.approved_at = timezone.now()
+        fields.append("approved_at")
+    req.state = new
+    req.save(update_fields=fields)
+
+
+def _check_lines(lines: Sequence[LineIn], errors: list[FieldError]) -> dict[str, Item]:
+    """Items by code; appends a FieldError for each bad line."""
+    if not lines:
+        errors.append(FieldError("lines", "at least one line"))
+    codes = [ln.item_code for ln in lines]
+    items = {i.code: i for i in Item.objects.filter(code__in=codes, is_active=True)}
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        if line.item_code not in items:
+            errors.append(FieldError(f"lines[{index}].item", f"unknown item {line.item_code!r}"))
+        if line.item_code in seen:
+            errors.append(FieldError(f"lines[{index}].item", f"{line.item_code} is listed twice"))
+        seen.add(line.item_code)
+        if not isinstance(line.quantity, int) or line.quantity < 1:
+            errors.append(FieldError(f"lines[{index}].quantity", "a whole number of at least 1"))
+        if len(line.justification) > 500:
+            errors.append(FieldError(f"lines[{index}].justification", "at most 500 characters"))
+    return items
+
+
+def requisition_create(
+    *,
+    user: User,
+    site_id: int,
+    lines: Sequence[LineIn],
+    priority_class: int | None = None,
+    priority_reason: str = "",
+    note: str = "",
+    submit: bool = False,
+) -> Requisition:
+    """Draft (and optionally submit) a demand list for a site the user requests for.
+
+    Invariants: one line per item, quantities ≥ 1, priority derived from the site kind unless
+    overridden with a reason. Raises NotFound (site not visible), Forbidden (no requester role
+    for it), Invalid (field errors).
+    """
+    with transaction.atomic(durable=True):
+        site = site_list(user=user).filter(pk=site_id).first()
+        if site is None:
+            raise NotFound("No such site")
+        if not site_list(user=user, roles=REQUESTING_ROLES).filter(pk=site_id).exists():
+            raise Forbidden("Only the site's requesters or commanders file its demand lists")
+        errors: list[FieldError] = []
+        items = _check_lines(lines, errors)
+        if priority_class is not None:
+            if not 1 <= priority_class <= MAX_PRIORITY_CLASS:
+                errors.append(FieldError("priority_class", f"1 to {MAX_PRIORITY_CLASS}"))
+            if priority_class != site.priority_class and not priority_reason.strip():
+                errors.append(FieldError("priority_reason", "a reason is required to override"))
+        if errors:
+            raise Invalid("The demand list has errors", errors)
+        req = Requisition.objects.create(
+            number=f"tmp-{timezone.now().timestamp()}-{user.pk}",
+            site=site,
+            serving_node=site.node,
+            created_by=user,
+            note=note,
+            priority_class=priority_class or site.priority_class,
+            priority_reason=priority_reason.strip(),
+        )
+        req.number = f"R{timezone.localdate():%Y%m%d}-{req.pk:06d}"
+        req.save(update_fields=["number"])
+        RequisitionLine.objects.bulk_create(
+            [
+                RequisitionLine(
+                    requisition=req,
+                    item=items[ln.item_code],
+                    requested=ln.quantity,
+                    needed_by=ln.needed_by,
+                    justification=ln.justification,
+                )
+                for ln in lines
+            ]
+        )
+        if submit:
+            _submit(req)
+        return req
+
+
+def _submit(req: Requisition) -> None:
+    lines = list(req.lines.select_related("item"))
+    levels = signing_levels(
+        site_node=req.site.node,
+        site_kind=req.site.kind,
+        lines=[LineFacts(ln.item.category, ln.requested) for ln in lines],
+    )
+    Signature.objects.bulk_create(
+        [
+            Signature(
+                requisition=req, node=lv.node, depth=lv.node.depth, reason="; ".join(lv.reasons)
+            )
+            for lv in levels
+        ]
+    )
+    # The highest signing level's pool serves the list; what it cannot cover escalates.
+    req.serving_node = min((lv.node for lv in levels), key=lambda n: n.depth)
+    req.submitted_at = timezone.now()
+    req.state = RequisitionState.SUBMITTED
+    req.save(update_fields=["serving_node", "submitted_at", "state"])
+
+
+def requisition_submit(*, user: User, requisition_id: int) -> Requisition:
+    """Send a draft up for countersignature. Raises NotFound, Forbidden, Conflict (not a draft)."""
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        if not site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists():
+            raise Forbidden("Only the site's requesters or commanders submit its demand lists")
+        _require_state(req, RequisitionState.DRAFT)
+        _submit(req)
+        return req
+
+
+def next_signature(req: Requisition) -> Signature | None:
+    """The lowest level still to sign (signatures go up the hierarchy in order)."""
+    return req.signatures.filter(decision=SignatureDecision.PENDING).order_by("-depth").first()
+
+
+def requisition_sign(
+    *,
+    user: User,
+    requisition_id: int,
+    approve: bool,
+    comment: str = "",
+    approved_quantities: dict[int, int] | None = None,
+) -> Requisition:
+    """Countersign (or reject) at the next level up. A signer may lower approved quantities.
+
+    Raises Forbidden (not an approver or commander at that level), Conflict (nothing to sign,
+    wrong state), Invalid (a quantity above what is requested or already approved, or a
+    rejection without a reason).
+    """
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        signature = next_signature(req)
+        if signature is None or req.state in {
+            RequisitionState.DRAFT,
+            RequisitionState.REJECTED,
+            RequisitionState.CANCELLED,
+            RequisitionState.CLOSED,
+        }:
+            raise Conflict(
+                f"Requisition {req.number} has nothing to sign ({req.get_state_display()})"
+            )
+        if not _may_sign_at(user, signature.node_id):
+            raise Forbidden(f"The next signature is due at {signature.node.name}")
+        if not approve and not comment.strip():
+            raise Invalid("Give a reason", [FieldError("comment", "a rejection needs a reason")])
+        lines = {ln.pk: ln for ln in req.lines.select_for_update()}
+        errors = []
+        for line_id, quantity in (approved_quantities or {}).items():
+            line = lines.get(line_id)
+            ceiling = (
+                None
+                if line is None
+                else (line.approved if line.approved is not None else line.requested)
+            )
+            if line is None:
+                errors.append(
+                    FieldError(f"approved_quantities.{line_id}", "not a line of this list")
+                )
+            elif ceiling is not None and not 0 <= quantity <= ceiling:
+                errors.append(FieldError(f"approved_quantities.{line_id}", f"0 to {ceiling}"))
+            elif line.allocated + line.escalated > quantity:
+                errors.append(
+                    FieldError(f"approved_quantities.{line_id}", "below what is already served")
+                )
+        if errors:
+            raise Invalid("Approved quantities are invalid", errors)
+        signature.decision = SignatureDecision.APPROVED if approve else SignatureDecision.REJECTED
+        signature.signed_by = user
+        signature.signed_at = timezone.now()
+        signature.comment = comment.strip()
+        signature.save(update_fields=["decision", "signed_by", "signed_at", "comment"])
+        if not approve:
+            req.state = RequisitionState.REJECTED
+            req.end_reason = comment.strip()
+            req.save(update_fields=["state", "end_reason"])
+            return req
+        for line in lines.values():
+            new = (approved_quantities or {}).get(line.pk)
+            current = line.approved if line.approved is not None else line.requested
+            line.approved = current if new is None else new
+        RequisitionLine.objects.bulk_update(lines.values(), ["approved"])
+        _save_state(req)
+        return req
+
+
+def requisition_fast_track(*, user: User, requisition_id: int, reason: str) -> Requisition:
+    """ "Dispatch first, paperwork after": approve provisionally so the list can be allocated and
+    shipped before the countersign chain completes; remaining signatures are due within
+    FAST_TRACK_HOURS. Only an approver or commander at one of the signing levels may do it.
+
+    Raises Forbidden, Conflict (not awaiting signatures), Invalid (no reason).
+    """
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        _require_state(req, RequisitionState.SUBMITTED)
+        if not reason.strip():
+            raise Invalid("Give a reason", [FieldError("reason", "fast-track needs a reason")])
+        levels = list(req.signatures.values_list("node_id", flat=True))
+        if not any(_may_sign_at(user, node_id) for node_id in levels):
+            raise Forbidden("Only an approver or commander of a signing level can fast-track")
+        req.is_fast_tracked = True
+        req.fast_track_reason = reason.strip()
+        req.fast_tracked_by = user
+        req.paperwork_due_at = timezone.now() + timedelta(hours=settings.FAST_TRACK_HOURS)
+        req.save(
+            update_fields=[
+                "is_fast_tracked",
+                "fast_track_reason",
+                "fast_tracked_by",
+                "paperwork_due_at",
+            ]
+        )
+        for line in req.lines.select_for_update().filter(approved__isnull=True):
+            line.approved = line.requested
+            line.save(update_fields=["approved"])
+        _save_state(req)
+        return req
+
+
+def requisition_escalate(
+    *, user: User, requisition_id: int, quantities: dict[int, int], note: str = ""
+) -> Requisition:
+    """Send what the serving level cannot cover up one level, as a new demand on the parent's pool.
+
+    The new requisition keeps the site and priority, points back at this one, and needs the
+    parent level's signature. Raises Forbidden (not an approver or commander of the serving
+    level), Conflict (wrong state, already at the top), Invalid (quantities above what is open).
+    """
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        _require_state(
+            req,
+            RequisitionState.APPROVED,
+            RequisitionState.PARTLY_ALLOCATED,
+            RequisitionState.ALLOCATED,
+        )
+        if not _may_sign_at(user, req.serving_node_id):
+            raise Forbidden(f"Only {req.serving_node.name} can escalate what it cannot cover")
+        parent: Node | None = req.serving_node.parent
+        if parent is None:
+            raise Conflict(f"{req.serving_node.name} is the top of the tree: nothing above to ask")
+        lines = {ln.pk: ln for ln in req.lines.select_for_update().select_related("item")}
+        errors = []
+        wanted = {k: v for k, v in quantities.items() if v}
+        if not wanted:
+            errors.append(FieldError("quantities", "escalate at least one unit"))
+        for line_id, quantity in wanted.items():
+            line = lines.get(line_id)
+            if line is None:
+                errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
+            elif not 1 <= quantity <= line.open_quantity:
+                errors.append(FieldError(f"quantities.{line_id}", f"1 to {line.open_quantity}"))
+        if errors:
+            raise Invalid("Escalated quantities are invalid", errors)
+        child = Requisition.objects.create(
+            number=f"tmp-esc-{req.pk}-{timezone.now().timestamp()}",
+            site=req.site,
+            serving_node=parent,
+            created_by=user,
+            escalated_from=req,
+            priority_class=req.priority_class,
+            priority_reason=req.priority_reason,
+            note=note or req.note,
+            state=RequisitionState.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+        child.number = f"{req.number}-E{child.pk}"
+        child.save(update_fields=["number"])
+        RequisitionLine.objects.bulk_create(
+            [
+                RequisitionLine(
+                    requisition=child,
+                    item=lines[line_id].item,
+                    requested=quantity,
+                    needed_by=lines[line_id].needed_by,
+                    justification=lines[line_id].justification,
+                    source_line=lines[line_id],
+                )
+                for line_id, quantity in wanted.items()
+            ]
+        )
+        Signature.objects.create(
+            requisition=child,
+            node=parent,
+            depth=parent.depth,
+            reason=f"escalated from {req.serving_node.name} ({req.number})",
+        )
+        for line_id, quantity in wanted.items():
+            lines[line_id].escalated += quantity
+            lines[line_id].save(update_fields=["escalated"])
+        _save_state(req)
+        return child
+
+
+def requisition_cancel(*, user: User, requisition_id: int, reason: str) -> Requisition:
+    """Withdraw a list nothing has been allocated to. Raises Forbidden, Conflict, Invalid."""
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        if not (
+            site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists()
+            or _may_sign_at(user, req.serving_node_id)
+        ):
+            raise Forbidden("Only the site's requesters or the serving level can cancel")
+        _require_state(
+            req, RequisitionState.DRAFT, RequisitionState.SUBMITTED, RequisitionState.APPROVED
+        )
+        if not reason.strip():
+            raise Invalid("Give a reason", [FieldError("reason", "cancelling needs a reason")])
+        if req.lines.filter(allocated__gt=0).exists() or req.lines.filter(escalated__gt=0).exists():
+            raise Conflict("Part of this list is already allocated or escalated")
+        req.state = RequisitionState.CANCELLED
+        req.end_reason = reason.strip()
+        req.save(update_fields=["state", "end_reason"])
+        return req
