@@ -35,6 +35,18 @@ API_UNSCOPED = {
     "/api/v1/me/tokens",
     "/api/v1/me/tokens/{token_id}/revoke",
 }
+# Demand lists: scope proven role × endpoint in tests/demand/test_demand_scope.py.
+API_DEMAND = {
+    "/api/v1/requisitions",
+    "/api/v1/requisitions/inbox",
+    "/api/v1/requisitions/overdue-fast-tracks",
+    "/api/v1/requisitions/{requisition_id}",
+    "/api/v1/requisitions/{requisition_id}/submit",
+    "/api/v1/requisitions/{requisition_id}/sign",
+    "/api/v1/requisitions/{requisition_id}/fast-track",
+    "/api/v1/requisitions/{requisition_id}/escalate",
+    "/api/v1/requisitions/{requisition_id}/cancel",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -65,7 +77,7 @@ def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> It
 
 def test_every_endpoint_is_in_the_matrix() -> None:
     openapi_paths = set(api.get_openapi_schema()["paths"])
-    classified_api = set(API_SCOPED_LISTS) | set(API_SCOPED_DETAILS) | API_UNSCOPED
+    classified_api = set(API_SCOPED_LISTS) | set(API_SCOPED_DETAILS) | API_UNSCOPED | API_DEMAND
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
     classified_web = set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED

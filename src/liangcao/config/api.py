@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from liangcao.catalog.api import router as catalog_router
 from liangcao.core.api import API_AUTH, install_error_handlers
 from liangcao.core.api import router as token_router
+from liangcao.demand.api import router as demand_router
 from liangcao.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -18,3 +19,4 @@ install_error_handlers(api)
 api.add_router("/", orgs_router)
 api.add_router("/", catalog_router)
 api.add_router("/", token_router)
+api.add_router("/", demand_router)
