@@ -35,6 +35,35 @@ API_UNSCOPED = {
     "/api/v1/me/tokens",
     "/api/v1/me/tokens/{token_id}/revoke",
 }
+# The ledger's endpoints: scope proven role × endpoint in tests/stock/test_stock_scope.py.
+API_STOCK = {
+    "/api/v1/stock/balances",
+    "/api/v1/stock/documents",
+    "/api/v1/stock/documents/{document_id}",
+    "/api/v1/stock/adjustments",
+    "/api/v1/stock/documents/{document_id}/reverse",
+    "/api/v1/stock/shipments/{document_id}/dispatch",
+    "/api/v1/stock/shipments/{document_id}/receive",
+    "/api/v1/stock/shipments/{document_id}/close",
+    "/api/v1/stock/shipments/{document_id}/cancel",
+    "/api/v1/stock/card",
+    "/api/v1/stock/lots/{lot_id}/trace",
+    "/api/v1/stock/pick",
+}
+WEB_STOCK = {
+    "stock-overview",
+    "stock-overview-export",
+    "stock-card",
+    "stock-card-export",
+    "stock-lot-trace",
+    "stock-lot-trace-export",
+    "stock-document",
+    "stock-receive",
+    "stock-count-open",
+    "stock-count",
+    "stock-count-post",
+    "stock-count-export",
+}
 # Demand lists: scope proven role × endpoint in tests/demand/test_demand_scope.py.
 API_DEMAND = {
     "/api/v1/requisitions",
@@ -77,10 +106,12 @@ def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> It
 
 def test_every_endpoint_is_in_the_matrix() -> None:
     openapi_paths = set(api.get_openapi_schema()["paths"])
-    classified_api = set(API_SCOPED_LISTS) | set(API_SCOPED_DETAILS) | API_UNSCOPED | API_DEMAND
+    classified_api = (
+        set(API_SCOPED_LISTS) | set(API_SCOPED_DETAILS) | API_UNSCOPED | API_STOCK | API_DEMAND
+    )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
-    classified_web = set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED
+    classified_web = set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED | WEB_STOCK
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 
 

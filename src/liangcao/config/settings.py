@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "liangcao.core",
     "liangcao.orgs",
     "liangcao.catalog",
+    "liangcao.stock",
     "liangcao.demand",
     "liangcao.web",
     "liangcao.scenarios",

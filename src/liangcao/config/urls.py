@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("stock/", include("liangcao.stock.urls")),
     path("", include("liangcao.web.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Shared tables: API tokens."""
+"""Shared tables: API tokens and idempotency keys."""
 
 from __future__ import annotations
 
@@ -38,3 +38,40 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyState(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("in flight")
+    DONE = "done", _("done")
+
+
+class IdempotencyKey(models.Model):
+    """One client-chosen key for one state-changing request, scoped to the user who sent it.
+
+    While the request runs the row is IN_FLIGHT; afterwards it holds the response to replay.
+    `fingerprint` is a SHA-256 over method, path and canonical JSON body, so the same key with a
+    different body is recognised. Rows are kept at least `IDEMPOTENCY_KEEP_HOURS`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=IdempotencyState.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} ({self.state})"

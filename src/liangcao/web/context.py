@@ -31,6 +31,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if scope.everything or scope.node_ids:
         links.append(NavLink(_("Administrative tree"), reverse("node-list"), "nodes"))
     links.append(NavLink(_("Sites"), reverse("site-list"), "sites"))
+    links.append(NavLink(_("Stock"), reverse("stock-overview"), "stock"))
+    if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
+        links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):

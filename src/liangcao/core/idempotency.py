@@ -1,0 +1,186 @@
+"""Idempotency keys: a state-changing request sent twice is applied once.
+
+Every API POST that changes stock carries an `Idempotency-Key` header (web forms carry a
+one-time token used the same way). The rules (architecture.md, "Errors and input"):
+
+- missing key → 400 (BadRequest);
+- same key, same request (method, path and canonical JSON body) → the first response is
+  replayed and nothing is applied again;
+- same key, different request → 422 (Invalid);
+- same key while the first request still runs → 409 (Conflict); a key in flight for longer
+  than `STALE_AFTER` counts as failed and the next request takes it over;
+- keys are scoped per user and kept at least `KEEP` (24 h).
+
+A request that ends in a domain error (nothing was applied) releases its key, so the client may
+retry the same key later, e.g. once stock has arrived. A key taken over after a crash may meet
+work that did commit; services that create documents therefore also store the key on the
+document and return the existing document instead of posting twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from liangcao.core.errors import BadRequest, Conflict, FieldError, Invalid
+from liangcao.core.models import IdempotencyKey, IdempotencyState
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+STALE_AFTER = timedelta(minutes=1)
+KEEP = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The response of the first request with a key; `replayed` when served from storage."""
+
+    status: int
+    body: str
+    replayed: bool = False
+
+
+def request_fingerprint(*, method: str, path: str, data: Any) -> str:
+    """SHA-256 over method, path and the canonical JSON of `data` (sorted keys, no spaces)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method.upper()}\n{path}\n{canonical}".encode()).hexdigest()
+
+
+def _checked_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise BadRequest(
+            f"The {HEADER} header is required for this request",
+            [FieldError(HEADER, "missing")],
+        )
+    if len(key) > MAX_KEY_LENGTH:
+        raise BadRequest(
+            f"{HEADER} is too long", [FieldError(HEADER, f"at most {MAX_KEY_LENGTH} characters")]
+        )
+    return key
+
+
+def _claim(*, user_id: int, key: str, fingerprint: str) -> tuple[int, Any] | StoredResponse:
+    """Claim the key for this request, or answer from what the key already holds.
+
+    Returns (row id, start stamp) when the caller now owns the key.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic(durable=True):
+            row = IdempotencyKey.objects.create(
+                user_id=user_id,
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyState.IN_FLIGHT,
+                started_at=now,
+            )
+        return row.pk, now
+    except IntegrityError:
+        pass  # the key exists: decide below, under its row lock
+    with transaction.atomic(durable=True):
+        existing = (
+            IdempotencyKey.objects.select_for_update().filter(user_id=user_id, key=key).first()
+        )
+        if existing is None:  # released by a failed request between our two statements
+            existing = IdempotencyKey.objects.create(
+                user_id=user_id,
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyState.IN_FLIGHT,
+                started_at=now,
+            )
+            return existing.pk, now
+        if existing.fingerprint != fingerprint:
+            raise Invalid(
+                f"{HEADER} was already used for a different request",
+                [FieldError(HEADER, "reused with a different method, path or body")],
+            )
+        if existing.state == IdempotencyState.DONE:
+            return StoredResponse(existing.status_code or 200, existing.response_body, True)
+        if existing.started_at > now - STALE_AFTER:
+            raise Conflict(f"A request with this {HEADER} is still in progress; retry shortly")
+        # The first attempt died (its worker crashed or timed out): take the key over.
+        existing.started_at = now
+        existing.save(update_fields=["started_at"])
+        return existing.pk, now
+
+
+def _release(*, row_id: int, started_at: Any) -> None:
+    with transaction.atomic(durable=True):
+        IdempotencyKey.objects.filter(
+            pk=row_id, state=IdempotencyState.IN_FLIGHT, started_at=started_at
+        ).delete()
+
+
+def idempotent_call(
+    *, user_id: int, key: str | None, fingerprint: str, run: Callable[[], tuple[int, str]]
+) -> StoredResponse:
+    """Run `run` once per (user, key): returns its (status, body) or the stored first answer.
+
+    Raises BadRequest (missing key), Invalid (key reused for another request), Conflict (key in
+    flight); a DomainError from `run` releases the key and propagates.
+    """
+    checked = _checked_key(key)
+    claimed = _claim(user_id=user_id, key=checked, fingerprint=fingerprint)
+    if isinstance(claimed, StoredResponse):
+        return claimed
+    row_id, started_at = claimed
+    try:
+        status, body = run()
+    except BaseException:
+        _release(row_id=row_id, started_at=started_at)
+        raise
+    with transaction.atomic(durable=True):
+        IdempotencyKey.objects.filter(pk=row_id, started_at=started_at).update(
+            state=IdempotencyState.DONE,
+            status_code=status,
+            response_body=body,
+            completed_at=timezone.now(),
+        )
+    return StoredResponse(status, body)
+
+
+def idempotent_response(
+    request: HttpRequest, run: Callable[[str], tuple[int, Any]]
+) -> HttpResponse:
+    """For API views: apply `run(key)` once per Idempotency-Key and answer with JSON.
+
+    `run` receives the key (services store it on the documents they create) and returns a
+    status and a JSON-serialisable body. A replayed answer carries `Idempotent-Replayed: true`.
+    """
+    key = _checked_key(request.headers.get(HEADER))
+    user_id = request.user.pk
+    if not isinstance(user_id, int):
+        raise BadRequest("Idempotent requests need a signed-in user")
+    try:
+        data = json.loads(request.body or b"null")
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON") from None
+    fingerprint = request_fingerprint(method=request.method or "POST", path=request.path, data=data)
+
+    def call() -> tuple[int, str]:
+        status, body = run(key)
+        return status, json.dumps(body, default=str, ensure_ascii=False)
+
+    stored = idempotent_call(user_id=user_id, key=key, fingerprint=fingerprint, run=call)
+    response = HttpResponse(stored.body, status=stored.status, content_type="application/json")
+    if stored.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotency_key_purge(*, older_than: timedelta = KEEP) -> int:
+    """Delete finished keys older than `older_than` (never less than `KEEP`); returns the count."""
+    cutoff = timezone.now() - max(older_than, KEEP)
+    with transaction.atomic(durable=True):
+        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,1415 @@
+"""Every write to the ledger: receipts, transfers, issues, adjustments, reversals, shipments,
+stock counts (docs/ledger.md).
+
+Public services open `transaction.atomic(durable=True)` and retry the whole transaction on a
+serialization failure or deadlock (bounded, then Unavailable). They are built from internal,
+non-durable steps (`_post_lines`, `_reserve_lines`, `LockedBalances`) that a larger service —
+committing an allocation run into many documents — can compose in one transaction.
+
+Locking: a document row is locked before any balance row; balance rows are locked in one
+global order (location, item, lot) by a single ordered `SELECT … FOR UPDATE`, then movements are
+inserted and balances updated with `F()` expressions. On SQLite the IMMEDIATE transaction mode
+serialises writers instead. A shortage, a violated CHECK or a stale state is a Conflict (409)
+naming the item, the location and the available quantity — never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from liangcao.catalog.models import Item
+from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unavailable
+from liangcao.orgs.models import Role, Site, SiteKind, User
+from liangcao.orgs.selectors import site_get, site_list
+from liangcao.stock.models import (
+    HELD_KINDS,
+    Balance,
+    CountLine,
+    CountSheet,
+    CountState,
+    Discrepancy,
+    DiscrepancyKind,
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentState,
+    Location,
+    LocationKind,
+    Lot,
+    Movement,
+    Reservation,
+    ReservationState,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Who may move stock in or out of a site's store, and who may approve adjustments.
+POSTING_ROLES = frozenset({Role.WAREHOUSE_KEEPER, Role.COMMANDER})
+APPROVING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
+MAX_ATTEMPTS = 8
+MAX_LINES = 500
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --- transactions and retries ------------------------------------------------------------
+def _is_transient(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate in _TRANSIENT_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)
+
+
+def run_durable(work: Callable[[], T]) -> T:
+    """Run `work` in one durable transaction, retried on deadlock or serialization failure.
+
+    Raises Unavailable after MAX_ATTEMPTS transient failures; a CHECK or unique violation that
+    escaped the explicit checks becomes a Conflict.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(durable=True):
+                return work()
+        except IntegrityError as exc:
+            raise Conflict(f"The stock changed meanwhile; nothing was posted ({exc})") from exc
+        except DatabaseError as exc:
+            if not _is_transient(exc):
+                raise
+            logger.warning("ledger transaction retry %d after transient error: %s", attempt, exc)
+            if attempt == MAX_ATTEMPTS:
+                raise Unavailable("The ledger is busy; please retry in a moment") from exc
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- scope and permissions ---------------------------------------------------------------
+def _site_for(actor: User, site_id: int, roles: frozenset[str], action: str) -> Site:
+    """The site, if the actor may see it (else NotFound) and holds one of `roles` there
+    (else Forbidden)."""
+    if actor.is_superuser:
+        site = Site.objects.filter(pk=site_id).first()
+        if site is None:
+            raise NotFound("No such site")
+        return site
+    site = site_get(user=actor, site_id=site_id)
+    if not site_list(user=actor, roles=roles).filter(pk=site_id).exists():
+        raise Forbidden(f"You may not {action} at {site.code}")
+    return site
+
+
+def _any_site(site_id: int) -> Site:
+    site = Site.objects.filter(pk=site_id, is_active=True).first()
+    if site is None:
+        raise NotFound("No such site")
+    return site
+
+
+# --- locations and lots ------------------------------------------------------------------
+def _location_key(
+    kind: str, *, site_id: int | None, party: str, document_id: int | None, zone: str
+) -> str:
+    if kind == LocationKind.STORE:
+        return f"store:{site_id}:{zone}"
+    if kind == LocationKind.IN_TRANSIT:
+        return f"transit:{document_id}"
+    if kind in {LocationKind.DONOR, LocationKind.HOUSEHOLD}:
+        return f"{kind}:{party}"
+    return f"{kind}:{site_id}"
+
+
+def location_for(
+    kind: str,
+    *,
+    site_id: int | None = None,
+    party: str = "",
+    document_id: int | None = None,
+    zone: str = "",
+) -> Location:
+    """The location of `kind` for one site, party or document, created on first use."""
+    key = _location_key(kind, site_id=site_id, party=party, document_id=document_id, zone=zone)
+    found = Location.objects.filter(key=key).first()
+    if found is not None:
+        return found
+    location, _ = Location.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "site_id": site_id,
+            "party": party,
+            "document_id": document_id,
+            "zone": zone,
+        },
+    )
+    return location
+
+
+def _stores(*site_ids: int) -> dict[int, Location]:
+    """The main store of each site, in one query when they exist."""
+    keys = {f"store:{s}:": s for s in site_ids}
+    found = {loc.site_id: loc for loc in Location.objects.filter(key__in=keys)}
+    for site_id in site_ids:
+        if site_id not in found:
+            found[site_id] = location_for(LocationKind.STORE, site_id=site_id)
+    return {k: v for k, v in found.items() if k is not None}
+
+
+def default_lot(item_id: int) -> Lot:
+    """The single lot of an item without lot tracking (code "")."""
+    lot = Lot.objects.filter(item_id=item_id, code="").first()
+    if lot is None:
+        lot, _ = Lot.objects.get_or_create(item_id=item_id, code="")
+    return lot
+
+
+def _items(item_ids: Iterable[int]) -> dict[int, Item]:
+    ids = set(item_ids)
+    found = {i.pk: i for i in Item.objects.filter(pk__in=ids)}
+    missing = sorted(ids - set(found))
+    if missing:
+        raise Invalid(
+            "Unknown item", [FieldError("item_id", f"no item with id {i}") for i in missing]
+        )
+    return found
+
+
+def _receipt_lot(item: Item, *, code: str | None, expiry: date | None, source: str) -> Lot:
+    code = (code or "").strip()
+    if not item.lot_tracked:
+        if code:
+            raise Invalid(
+                f"{item.code} is not tracked by lot",
+                [FieldError("lot_code", "leave empty: this item has no lots")],
+            )
+        return default_lot(item.pk)
+    if not code:
+        raise Invalid(f"{item.code} needs a lot code", [FieldError("lot_code", "required")])
+    if item.expiry_tracked and expiry is None:
+        raise Invalid(f"{item.code} needs an expiry date", [FieldError("expiry", "required")])
+    lot = Lot.objects.filter(item=item, code=code).first()
+    if lot is None:
+        lot, _ = Lot.objects.get_or_create(
+            item=item, code=code, defaults={"expiry": expiry, "source": source[:120]}
+        )
+    if expiry is not None and lot.expiry != expiry:
+        raise Invalid(
+            f"Lot {code} of {item.code} has expiry {lot.expiry}",
+            [FieldError("expiry", f"lot {code} expires {lot.expiry}")],
+        )
+    return lot
+
+
+def _describe(location_id: int) -> str:
+    loc = Location.objects.select_related("site").get(pk=location_id)
+    where = loc.site.code if loc.site else loc.party or loc.key
+    return where if loc.kind == LocationKind.STORE else f"{loc.get_kind_display()} {where}"
+
+
+# --- the locked working set --------------------------------------------------------------
+BalanceKey = tuple[int, int, int]  # (location, item, lot)
+
+
+def movement_hash(
+    *,
+    document_id: int,
+    line_id: int,
+    item_id: int,
+    lot_id: int,
+    quantity: int,
+    from_location_id: int,
+    to_location_id: int,
+    actor_id: int,
+    created_at: datetime,
+    reverses_id: int | None,
+    from_head: str,
+    to_head: str,
+) -> str:
+    """SHA-256 over a movement's canonical content and the heads of the two rows it touches."""
+    micros = (created_at - _EPOCH) // timedelta(microseconds=1)
+    text = (
+        f"v1|{document_id}|{line_id}|{item_id}|{lot_id}|{quantity}|{from_location_id}|"
+        f"{to_location_id}|{actor_id}|{micros}|{reverses_id or ''}|{from_head}|{to_head}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class _Row:
+    balance: Balance
+    on_hand: int
+    reserved: int
+    head: str
+    d_on_hand: int = 0
+    d_reserved: int = 0
+
+
+@dataclass
+class LockedBalances:
+    """Balance rows locked for one transaction, their pending changes and new movements.
+
+    Lock everything a step needs in one call to `lock` (one ordered SELECT … FOR UPDATE), then
+    `pick`, `move`, `reserve` in memory, and `flush` once: movements are inserted and each
+    touched row gets one `F()` update. Never call `lock` twice in one step (that would break
+    the global lock order); rows created on demand are the only exception, and a deadlock
+    they cause is retried.
+    """
+
+    actor_id: int
+    now: datetime = field(default_factory=timezone.now)
+    rows: dict[BalanceKey, _Row] = field(default_factory=dict)
+    movements: list[Movement] = field(default_factory=list)
+
+    def lock(self, wants: Iterable[tuple[int, int, int | None]]) -> None:
+        """Lock (location, item, lot) rows; lot None locks every lot of (location, item)."""
+        query = Q()
+        for location_id, item_id, lot_id in set(wants):
+            if lot_id is None:
+                query |= Q(location_id=location_id, item_id=item_id)
+            else:
+                query |= Q(location_id=location_id, item_id=item_id, lot_id=lot_id)
+        if not query:
+            return
+        locked = (
+            Balance.objects.select_for_update(of=("self",))
+            .filter(query)
+            .order_by("location_id", "item_id", "lot_id")
+        )
+        for b in locked:
+            self.rows[(b.location_id, b.item_id, b.lot_id)] = _Row(b, b.on_hand, b.reserved, b.head)
+
+    def row(self, key: BalanceKey) -> _Row:
+        """A locked row, creating (and locking) it when it does not exist yet."""
+        found = self.rows.get(key)
+        if found is not None:
+            return found
+        location_id, item_id, lot_id = key
+        held = Location.objects.filter(pk=location_id, kind__in=HELD_KINDS).exists()
+        Balance.objects.bulk_create(
+            [Balance(location_id=location_id, item_id=item_id, lot_id=lot_id, held=held)],
+            ignore_conflicts=True,
+        )
+        self.lock([key])
+        return self.rows[key]
+
+    def available(self, key: BalanceKey) -> int:
+        r = self.rows.get(key)
+        return 0 if r is None else r.on_hand - r.reserved
+
+    def pick(
+        self,
+        *,
+        location_id: int,
+        item_id: int,
+        lot_id: int | None,
+        quantity: int,
+        reserved_ok: bool = False,
+    ) -> list[tuple[BalanceKey, int]]:
+        """Split `quantity` over lots first-expiry-first-out (or take the given lot).
+
+        `reserved_ok` counts reserved stock as available (moving what a reservation holds).
+        Raises Conflict naming item, location and what is available.
+        """
+        if lot_id is not None:
+            candidates = [(location_id, item_id, lot_id)]
+        else:
+            candidates = [k for k in self.rows if k[0] == location_id and k[1] == item_id]
+            if len(candidates) > 1:
+                expiry = dict(
+                    Lot.objects.filter(pk__in=[k[2] for k in candidates]).values_list(
+                        "id", "expiry"
+                    )
+                )
+                candidates.sort(
+                    key=lambda k: (expiry[k[2]] is None, expiry[k[2]] or date.min, k[2])
+                )
+        taken: list[tuple[BalanceKey, int]] = []
+        left = quantity
+        for key in candidates:
+            r = self.rows.get(key)
+            if r is None:
+                continue
+            free = r.on_hand if reserved_ok else r.on_hand - r.reserved
+            if free <= 0:
+                continue
+            take = min(free, left)
+            taken.append((key, take))
+            left -= take
+            if left == 0:
+                return taken
+        total = sum(
+            (r.on_hand if reserved_ok else r.on_hand - r.reserved)
+            for k, r in self.rows.items()
+            if k[0] == location_id and k[1] == item_id and (lot_id is None or k[2] == lot_id)
+        )
+        item = Item.objects.filter(pk=item_id).values_list("code", flat=True).first()
+        raise Conflict(
+            f"Not enough {item} at {_describe(location_id)}: {max(total, 0)} available, "
+            f"{quantity} requested",
+            [FieldError("quantity", f"{max(total, 0)} available")],
+        )
+
+    def move(
+        self,
+        *,
+        line: DocumentLine,
+        key: BalanceKey,
+        to_location_id: int,
+        quantity: int,
+        release_reserved: int = 0,
+        reverses_id: int | None = None,
+    ) -> None:
+        """Move `quantity` of the key's lot to another location (both rows locked already or
+        created here), releasing `release_reserved` of the source row's reservation."""
+        source = self.rows[key]
+        target = self.row((to_location_id, key[1], key[2]))
+        if source.balance.held:
+            free = source.on_hand - source.reserved + release_reserved
+            if quantity > free:
+                raise Conflict(
+                    f"Not enough {line.item.code} at {_describe(key[0])}: {free} available, "
+                    f"{quantity} requested",
+                    [FieldError("quantity", f"{free} available")],
+                )
+        digest = movement_hash(
+            document_id=line.document_id,
+            line_id=line.pk,
+            item_id=key[1],
+            lot_id=key[2],
+            quantity=quantity,
+            from_location_id=key[0],
+            to_location_id=to_location_id,
+            actor_id=self.actor_id,
+            created_at=self.now,
+            reverses_id=reverses_id,
+            from_head=source.head,
+            to_head=target.head,
+        )
+        self.movements.append(
+            Movement(
+                document_id=line.document_id,
+                line=line,
+                item_id=key[1],
+                lot_id=key[2],
+                quantity=quantity,
+                from_location_id=key[0],
+                to_location_id=to_location_id,
+                actor_id=self.actor_id,
+                created_at=self.now,
+                reverses_id=reverses_id,
+                from_head=source.head,
+                to_head=target.head,
+                hash=digest,
+            )
+        )
+        source.on_hand -= quantity
+        source.reserved -= release_reserved
+        source.d_on_hand -= quantity
+        source.d_reserved -= release_reserved
+        source.head = digest
+        target.on_hand += quantity
+        target.d_on_hand += quantity
+        target.head = digest
+
+    def reserve(self, key: BalanceKey, quantity: int) -> None:
+        r = self.rows[key]
+        r.reserved += quantity
+        r.d_reserved += quantity
+
+    def flush(self) -> list[Movement]:
+        """Insert the movements and write each touched balance row once (F() updates)."""
+        created = Movement.objects.bulk_create(self.movements) if self.movements else []
+        for r in self.rows.values():
+            if r.d_on_hand == 0 and r.d_reserved == 0 and r.head == r.balance.head:
+                continue
+            Balance.objects.filter(pk=r.balance.pk).update(
+                on_hand=F("on_hand") + r.d_on_hand,
+                reserved=F("reserved") + r.d_reserved,
+                head=r.head,
+            )
+            r.balance.on_hand, r.balance.reserved, r.balance.head = r.on_hand, r.reserved, r.head
+            r.d_on_hand = r.d_reserved = 0
+        self.movements = []
+        return created
+
+
+# --- documents -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineSpec:
+    """One requested line: an item, a quantity and optionally a lot (None: first expiry first).
+
+    Receipts name the lot by `lot_code` and `expiry` instead of `lot_id`.
+    """
+
+    item_id: int
+    quantity: int
+    lot_id: int | None = None
+    lot_code: str | None = None
+    expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class AdjustSpec:
+    """One adjustment line: a signed change of one item (and lot) in a store."""
+
+    item_id: int
+    delta: int
+    lot_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveSpec:
+    """What arrived of one shipment line: `received` good units, `damaged` units, and why."""
+
+    line_id: int
+    received: int
+    damaged: int = 0
+    reason: str = ""
+
+
+def _check_lines(lines: Sequence[LineSpec]) -> None:
+    errors = [
+        FieldError(f"lines.{i}.quantity", "must be a positive integer")
+        for i, line in enumerate(lines)
+        if not isinstance(line.quantity, int) or line.quantity <= 0
+    ]
+    if not lines:
+        errors.append(FieldError("lines", "at least one line"))
+    if len(lines) > MAX_LINES:
+        errors.append(FieldError("lines", f"at most {MAX_LINES} lines"))
+    if errors:
+        raise Invalid("Invalid document lines", errors)
+
+
+def _existing(actor: User, key: str) -> Document | None:
+    if not key:
+        return None
+    return Document.objects.filter(created_by=actor, idempotency_key=key).first()
+
+
+def _new_document(
+    actor: User,
+    kind: str,
+    state: str,
+    *,
+    source: Site | None,
+    dest: Site | None,
+    reason: str = "",
+    key: str = "",
+    reverses: Document | None = None,
+) -> Document:
+    return Document.objects.create(
+        kind=kind,
+        state=state,
+        source_site=source,
+        dest_site=dest,
+        reason=reason[:300],
+        created_by=actor,
+        idempotency_key=key,
+        reverses=reverses,
+    )
+
+
+def _new_lines(
+    document: Document, specs: Sequence[tuple[Item, int | None, int, Location, Location]]
+) -> list[DocumentLine]:
+    lines = [
+        DocumentLine(
+            document=document,
+            number=n,
+            item=item,
+            lot_id=lot_id,
+            quantity=qty,
+            from_location=src,
+            to_location=dst,
+        )
+        for n, (item, lot_id, qty, src, dst) in enumerate(specs, start=1)
+    ]
+    created = DocumentLine.objects.bulk_create(lines)
+    if any(line.pk is None for line in created):  # backends without RETURNING
+        by_number = {ln.number: ln for ln in DocumentLine.objects.filter(document=document)}
+        created = [by_number[line.number] for line in lines]
+    return created
+
+
+def _post_lines(actor: User, document: Document, lines: Sequence[DocumentLine]) -> list[Movement]:
+    """Internal step: move every line from its from- to its to-location (lot None: FEFO).
+
+    Locks all rows the lines may touch in one ordered query; raises Conflict on a shortage.
+    Composable inside a larger transaction.
+    """
+    ledger = LockedBalances(actor_id=actor.pk)
+    wants: list[tuple[int, int, int | None]] = []
+    for line in lines:
+        wants.append((line.from_location_id, line.item_id, line.lot_id))
+        wants.append((line.to_location_id, line.item_id, line.lot_id))
+    ledger.lock(wants)
+    for line in lines:
+        source_held = line.from_location.kind in HELD_KINDS
+        if source_held:
+            picks = ledger.pick(
+                location_id=line.from_location_id,
+                item_id=line.item_id,
+                lot_id=line.lot_id,
+                quantity=line.quantity,
+            )
+        else:
+            assert line.lot_id is not None  # noqa: S101 - virtual sources always name the lot
+            key = (line.from_location_id, line.item_id, line.lot_id)
+            ledger.row(key)
+            picks = [(key, line.quantity)]
+        for key, qty in picks:
+            ledger.move(line=line, key=key, to_location_id=line.to_location_id, quantity=qty)
+    return ledger.flush()
+
+
+def receipt_post(
+    *,
+    actor: User,
+    site_id: int,
+    source_kind: str,
+    lines: Sequence[LineSpec],
+    source_site_id: int | None = None,
+    source_party: str = "",
+    idempotency_key: str = "",
+) -> Document:
+    """Receive goods into a site's store from a supplier site, a donor or production.
+
+    Receipts name each lot (code and expiry) unless the item has no lots. Invariants: one
+    document, one movement per line. Raises NotFound/Forbidden (scope), Invalid (lines, lots).
+    """
+    _check_lines(lines)
+    if source_kind not in {LocationKind.SUPPLIER, LocationKind.DONOR, LocationKind.PRODUCTION}:
+        raise Invalid(
+            "Unknown source", [FieldError("source_kind", "supplier, donor or production")]
+        )
+    if source_kind == LocationKind.DONOR and not source_party.strip():
+        raise Invalid("Name the donor", [FieldError("source_party", "required for donations")])
+    if source_kind != LocationKind.DONOR and source_site_id is None:
+        raise Invalid("Name the source site", [FieldError("source_site_id", "required")])
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        site = _site_for(actor, site_id, POSTING_ROLES, "receive goods")
+        source_site = _any_site(source_site_id) if source_site_id is not None else None
+        if (
+            source_kind == LocationKind.SUPPLIER
+            and source_site
+            and (source_site.kind != SiteKind.SUPPLIER_SITE)
+        ):
+            raise Invalid("Not a supplier site", [FieldError("source_site_id", "supplier site")])
+        source = location_for(source_kind, site_id=source_site_id, party=source_party.strip()[:80])
+        store = _stores(site.pk)[site.pk]
+        items = _items(line.item_id for line in lines)
+        label = source_party or (source_site.code if source_site else "")
+        specs = [
+            (
+                items[s.item_id],
+                _receipt_lot(items[s.item_id], code=s.lot_code, expiry=s.expiry, source=label).pk,
+                s.quantity,
+                source,
+                store,
+            )
+            for s in lines
+        ]
+        document = _new_document(
+            actor,
+            DocumentKind.RECEIPT,
+            DocumentState.POSTED,
+            source=source_site,
+            dest=site,
+            key=idempotency_key,
+        )
+        _post_lines(actor, document, _new_lines(document, specs))
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+def _idempotent_run(actor: User, key: str, work: Callable[[], Document]) -> Document:
+    """run_durable, and when a concurrent twin won the idempotency key, return its document."""
+    try:
+        return run_durable(work)
+    except Conflict:
+        found = _existing(actor, key)
+        if found is not None:
+            return found
+        raise
+
+
+def transfer_post(
+    *,
+    actor: User,
+    from_site_id: int,
+    to_site_id: int,
+    lines: Sequence[LineSpec],
+    idempotency_key: str = "",
+) -> Document:
+    """Move stock between two stores the actor manages, in one step (no transit).
+
+    Lots not named are picked first-expiry-first-out. Raises NotFound/Forbidden (scope),
+    Invalid (lines), Conflict (not enough available stock; nothing is posted).
+    """
+    _check_lines(lines)
+    if from_site_id == to_site_id:
+        raise Invalid("Source and destination are the same", [FieldError("to_site_id", "differs")])
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        source = _site_for(actor, from_site_id, POSTING_ROLES, "move stock out")
+        dest = _site_for(actor, to_site_id, POSTING_ROLES, "move stock in")
+        stores = _stores(source.pk, dest.pk)
+        items = _items(line.item_id for line in lines)
+        document = _new_document(
+            actor,
+            DocumentKind.TRANSFER,
+            DocumentState.POSTED,
+            source=source,
+            dest=dest,
+            key=idempotency_key,
+        )
+        specs = [
+            (items[s.item_id], s.lot_id, s.quantity, stores[source.pk], stores[dest.pk])
+            for s in lines
+        ]
+        _post_lines(actor, document, _new_lines(document, specs))
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+def issue_post(
+    *,
+    actor: User,
+    site_id: int,
+    lines: Sequence[LineSpec],
+    to_site_id: int | None = None,
+    household: str = "",
+    idempotency_key: str = "",
+) -> Document:
+    """Issue stock from a store to a using unit (consumption at `to_site_id`, default the store's
+    own site) or to a household.
+
+    Raises NotFound/Forbidden (scope), Invalid (lines), Conflict (not enough available stock).
+    """
+    _check_lines(lines)
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        site = _site_for(actor, site_id, POSTING_ROLES, "issue stock")
+        user_site = _any_site(to_site_id) if to_site_id is not None else site
+        if household.strip():
+            target = location_for(LocationKind.HOUSEHOLD, party=household.strip()[:80])
+        else:
+            target = location_for(LocationKind.CONSUMPTION, site_id=user_site.pk)
+        store = _stores(site.pk)[site.pk]
+        items = _items(line.item_id for line in lines)
+        document = _new_document(
+            actor,
+            DocumentKind.ISSUE,
+            DocumentState.POSTED,
+            source=site,
+            dest=user_site,
+            key=idempotency_key,
+        )
+        specs = [(items[s.item_id], s.lot_id, s.quantity, store, target) for s in lines]
+        _post_lines(actor, document, _new_lines(document, specs))
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+def _adjustment_lines(
+    document: Document,
+    store: Location,
+    adjust: Location,
+    changes: Sequence[tuple[Item, int, int]],
+) -> list[DocumentLine]:
+    specs = [
+        (item, lot_id, abs(delta), adjust if delta > 0 else store, store if delta > 0 else adjust)
+        for item, lot_id, delta in changes
+        if delta != 0
+    ]
+    return _new_lines(document, specs)
+
+
+def adjustment_post(
+    *,
+    actor: User,
+    site_id: int,
+    reason: str,
+    lines: Sequence[AdjustSpec],
+    idempotency_key: str = "",
+) -> Document:
+    """Correct a store's stock by signed quantities, with a reason, approved by the actor
+    (an approver or commander over the site).
+
+    Raises NotFound/Forbidden, Invalid (no reason, zero deltas, lot missing on a lot-tracked
+    item), Conflict (a decrease below what is available).
+    """
+    if not reason.strip():
+        raise Invalid("Give a reason", [FieldError("reason", "required")])
+    if not lines or any(s.delta == 0 for s in lines):
+        raise Invalid("Invalid adjustment lines", [FieldError("lines", "non-zero deltas")])
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        site = _site_for(actor, site_id, APPROVING_ROLES, "approve adjustments")
+        items = _items(s.item_id for s in lines)
+        changes: list[tuple[Item, int, int]] = []
+        for s in lines:
+            item = items[s.item_id]
+            lot_id = s.lot_id
+            if lot_id is None:
+                if item.lot_tracked:
+                    raise Invalid(
+                        f"Name the lot of {item.code}", [FieldError("lot_id", "required")]
+                    )
+                lot_id = default_lot(item.pk).pk
+            elif not Lot.objects.filter(pk=lot_id, item=item).exists():
+                raise Invalid("Unknown lot", [FieldError("lot_id", f"not a lot of {item.code}")])
+            changes.append((item, lot_id, s.delta))
+        store = _stores(site.pk)[site.pk]
+        adjust = location_for(LocationKind.ADJUSTMENT, site_id=site.pk)
+        document = _new_document(
+            actor,
+            DocumentKind.ADJUSTMENT,
+            DocumentState.POSTED,
+            source=site,
+            dest=site,
+            reason=reason,
+            key=idempotency_key,
+        )
+        document.approved_by = actor
+        document.save(update_fields=["approved_by"])
+        _post_lines(actor, document, _adjustment_lines(document, store, adjust, changes))
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+def _lock_document(document_id: int, kinds: Iterable[str]) -> Document:
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .filter(pk=document_id, kind__in=list(kinds))
+        .first()
+    )
+    if document is None:
+        raise NotFound("No such document")
+    return document
+
+
+def _document_sites(document: Document) -> list[int]:
+    return [s for s in (document.source_site_id, document.dest_site_id) if s is not None]
+
+
+def _visible_document(actor: User, document: Document) -> None:
+    if actor.is_superuser:
+        return
+    visible = site_list(user=actor).filter(pk__in=_document_sites(document)).exists()
+    if not visible:
+        raise NotFound("No such document")
+
+
+def document_reverse(
+    *, actor: User, document_id: int, reason: str, idempotency_key: str = ""
+) -> Document:
+    """Undo a posted receipt, transfer, issue or adjustment with a reversing document.
+
+    Every movement gets a mirror movement (`reverses` set); the original is marked reversed,
+    never edited. Raises NotFound (unknown or out of scope), Forbidden, Invalid (no reason),
+    Conflict (already reversed, or the stock has moved on).
+    """
+    if not reason.strip():
+        raise Invalid("Give a reason", [FieldError("reason", "required")])
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        original = _lock_document(
+            document_id,
+            [
+                DocumentKind.RECEIPT,
+                DocumentKind.TRANSFER,
+                DocumentKind.ISSUE,
+                DocumentKind.ADJUSTMENT,
+            ],
+        )
+        _visible_document(actor, original)
+        for site_id in _document_sites(original):
+            if (
+                Location.objects.filter(
+                    key=f"store:{site_id}:", pk__in=original.lines.values("to_location")
+                ).exists()
+                or Location.objects.filter(
+                    key=f"store:{site_id}:", pk__in=original.lines.values("from_location")
+                ).exists()
+            ):
+                _site_for(actor, site_id, POSTING_ROLES, "reverse documents")
+        if original.state != DocumentState.POSTED:
+            raise Conflict(f"Document {original.pk} is {original.state}; it cannot be reversed")
+        moves = list(original.movements.select_related("item").order_by("id"))
+        reversal = _new_document(
+            actor,
+            DocumentKind.REVERSAL,
+            DocumentState.POSTED,
+            source=original.source_site,
+            dest=original.dest_site,
+            reason=reason,
+            key=idempotency_key,
+            reverses=original,
+        )
+        lines = _new_lines(
+            reversal,
+            [(m.item, m.lot_id, m.quantity, m.to_location, m.from_location) for m in moves],
+        )
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock(
+            [
+                k
+                for m in moves
+                for k in (
+                    (m.from_location_id, m.item_id, m.lot_id),
+                    (m.to_location_id, m.item_id, m.lot_id),
+                )
+            ]
+        )
+        for m, line in zip(moves, lines, strict=True):
+            key = (m.to_location_id, m.item_id, m.lot_id)
+            ledger.row(key)
+            ledger.move(
+                line=line,
+                key=key,
+                to_location_id=m.from_location_id,
+                quantity=m.quantity,
+                reverses_id=m.pk,
+            )
+        ledger.flush()
+        original.state = DocumentState.REVERSED
+        original.save(update_fields=["state", "updated_at"])
+        return reversal
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+# --- shipments -------------------------------------------------------------------------------
+def _reserve_lines(actor: User, lines: Sequence[DocumentLine]) -> list[Reservation]:
+    """Internal step: reserve every line's quantity at its from-location (lot None: FEFO).
+
+    Raises Conflict when the available quantity (on hand minus reserved) is short.
+    """
+    ledger = LockedBalances(actor_id=actor.pk)
+    ledger.lock([(ln.from_location_id, ln.item_id, ln.lot_id) for ln in lines])
+    reservations: list[Reservation] = []
+    for line in lines:
+        for key, qty in ledger.pick(
+            location_id=line.from_location_id,
+            item_id=line.item_id,
+            lot_id=line.lot_id,
+            quantity=line.quantity,
+        ):
+            ledger.reserve(key, qty)
+            reservations.append(
+                Reservation(
+                    line=line,
+                    balance=ledger.rows[key].balance,
+                    quantity=qty,
+                    state=ReservationState.OPEN,
+                )
+            )
+    ledger.flush()
+    return Reservation.objects.bulk_create(reservations)
+
+
+def shipment_reserve(
+    *,
+    actor: User,
+    from_site_id: int,
+    to_site_id: int,
+    lines: Sequence[LineSpec],
+    idempotency_key: str = "",
+) -> Document:
+    """Open a shipment from one store to a site and reserve its lines (FEFO lots).
+
+    Reserved stock stays on hand but is no longer available to others. Raises NotFound/
+    Forbidden (scope at the source), Invalid, Conflict (not enough available).
+    """
+    _check_lines(lines)
+    if from_site_id == to_site_id:
+        raise Invalid("Source and destination are the same", [FieldError("to_site_id", "differs")])
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        source = _site_for(actor, from_site_id, POSTING_ROLES, "ship stock")
+        dest = _any_site(to_site_id)
+        stores = _stores(source.pk, dest.pk)
+        items = _items(line.item_id for line in lines)
+        document = _new_document(
+            actor,
+            DocumentKind.SHIPMENT,
+            DocumentState.RESERVED,
+            source=source,
+            dest=dest,
+            key=idempotency_key,
+        )
+        specs = [
+            (items[s.item_id], s.lot_id, s.quantity, stores[source.pk], stores[dest.pk])
+            for s in lines
+        ]
+        _reserve_lines(actor, _new_lines(document, specs))
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+def _shipment(
+    actor: User, document_id: int, states: set[str], action: str, at_source: bool
+) -> Document:
+    document = _lock_document(document_id, [DocumentKind.SHIPMENT])
+    _visible_document(actor, document)
+    site_id = document.source_site_id if at_source else document.dest_site_id
+    assert site_id is not None  # noqa: S101 - shipments always have both ends
+    _site_for(actor, site_id, POSTING_ROLES, action)
+    if document.state not in states:
+        raise Conflict(f"Shipment {document.pk} is {document.state}; cannot {action}")
+    return document
+
+
+def shipment_dispatch(*, actor: User, document_id: int) -> Document:
+    """Send a reserved shipment: its reserved stock moves from the store to in-transit.
+
+    Raises NotFound/Forbidden, Conflict (not in state reserved).
+    """
+
+    def work() -> Document:
+        document = _shipment(actor, document_id, {DocumentState.RESERVED}, "dispatch", True)
+        transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
+        reservations = list(
+            Reservation.objects.filter(line__document=document, state=ReservationState.OPEN)
+            .select_related("balance", "line__item")
+            .order_by("id")
+        )
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock(
+            [(r.balance.location_id, r.balance.item_id, r.balance.lot_id) for r in reservations]
+        )
+        for r in reservations:
+            key = (r.balance.location_id, r.balance.item_id, r.balance.lot_id)
+            ledger.move(
+                line=r.line,
+                key=key,
+                to_location_id=transit.pk,
+                quantity=r.quantity,
+                release_reserved=r.quantity,
+            )
+        ledger.flush()
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+            state=ReservationState.CONSUMED
+        )
+        document.state = DocumentState.DISPATCHED
+        document.save(update_fields=["state", "updated_at"])
+        return document
+
+    return run_durable(work)
+
+
+def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSpec]) -> Document:
+    """Receive (part of) a dispatched shipment at its destination.
+
+    Good units move from in-transit to the destination store, damaged units to loss at the
+    destination; units beyond what is outstanding are excess, booked from count adjustment at
+    the destination. Damage and excess are recorded as discrepancies with a reason. Raises
+    NotFound/Forbidden, Invalid (unknown line, negative numbers, missing reason), Conflict
+    (wrong state).
+    """
+    errors = [
+        FieldError(f"lines.{i}", "received and damaged must be ≥ 0 and not both 0")
+        for i, s in enumerate(lines)
+        if s.received < 0 or s.damaged < 0 or s.received + s.damaged == 0
+    ]
+    errors += [
+        FieldError(f"lines.{i}.reason", "give a reason for damaged units")
+        for i, s in enumerate(lines)
+        if s.damaged and not s.reason.strip()
+    ]
+    if errors or not lines:
+        raise Invalid("Invalid receipt lines", errors or [FieldError("lines", "required")])
+
+    def work() -> Document:
+        document = _shipment(
+            actor,
+            document_id,
+            {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED},
+            "receive",
+            False,
+        )
+        assert document.dest_site_id is not None  # noqa: S101
+        by_id = {ln.pk: ln for ln in document.lines.select_related("item", "document")}
+        unknown = [s.line_id for s in lines if s.line_id not in by_id]
+        if unknown:
+            raise Invalid(
+                "Unknown line",
+                [FieldError("line_id", f"{u} not on this shipment") for u in unknown],
+            )
+        transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
+        store = _stores(document.dest_site_id)[document.dest_site_id]
+        loss = location_for(LocationKind.LOSS, site_id=document.dest_site_id)
+        adjust = location_for(LocationKind.ADJUSTMENT, site_id=document.dest_site_id)
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock([(transit.pk, by_id[s.line_id].item_id, None) for s in lines])
+        discrepancies: list[Discrepancy] = []
+        for s in lines:
+            line = by_id[s.line_id]
+            outstanding = line.quantity - line.received
+            if s.damaged > outstanding:
+                raise Invalid(
+                    "More damaged than outstanding",
+                    [FieldError("damaged", f"{outstanding} outstanding")],
+                )
+            good = min(s.received, outstanding - s.damaged)
+            excess = s.received - good
+            for target, qty in ((store.pk, good), (loss.pk, s.damaged)):
+                if qty:
+                    for key, take in ledger.pick(
+                        location_id=transit.pk, item_id=line.item_id, lot_id=None, quantity=qty
+                    ):
+                        ledger.move(line=line, key=key, to_location_id=target, quantity=take)
+            if excess:
+                if not s.reason.strip():
+                    raise Invalid(
+                        "Give a reason for the excess",
+                        [FieldError("reason", "required for excess")],
+                    )
+                lot_id = line.lot_id or _last_lot(line)
+                ledger.row((adjust.pk, line.item_id, lot_id))
+                ledger.move(
+                    line=line,
+                    key=(adjust.pk, line.item_id, lot_id),
+                    to_location_id=store.pk,
+                    quantity=excess,
+                )
+                discrepancies.append(
+                    Discrepancy(
+                        line=line,
+                        kind=DiscrepancyKind.EXCESS,
+                        quantity=excess,
+                        reason=s.reason,
+                        recorded_by=actor,
+                    )
+                )
+            if s.damaged:
+                discrepancies.append(
+                    Discrepancy(
+                        line=line,
+                        kind=DiscrepancyKind.DAMAGED,
+                        quantity=s.damaged,
+                        reason=s.reason,
+                        recorded_by=actor,
+                    )
+                )
+            line.received += good + s.damaged
+            line.save(update_fields=["received"])
+        ledger.flush()
+        Discrepancy.objects.bulk_create(discrepancies)
+        done = all(ln.received >= ln.quantity for ln in by_id.values())
+        document.state = DocumentState.RECEIVED if done else DocumentState.PARTIALLY_RECEIVED
+        document.save(update_fields=["state", "updated_at"])
+        return document
+
+    return run_durable(work)
+
+
+def _last_lot(line: DocumentLine) -> int:
+    lot_id = line.movements.order_by("-id").values_list("lot_id", flat=True).first()
+    return lot_id if lot_id is not None else default_lot(line.item_id).pk
+
+
+def shipment_close(*, actor: User, document_id: int, reason: str = "") -> Document:
+    """Close a dispatched shipment: whatever is still in transit is written off as short (loss
+    at the source site) with a discrepancy. Raises NotFound/Forbidden, Invalid (a shortage
+    without reason), Conflict (wrong state)."""
+
+    def work() -> Document:
+        document = _shipment(
+            actor,
+            document_id,
+            {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED, DocumentState.RECEIVED},
+            "close",
+            True,
+        )
+        lines = list(document.lines.select_related("item", "document"))
+        short = [(ln, ln.quantity - ln.received) for ln in lines if ln.received < ln.quantity]
+        if short:
+            if not reason.strip():
+                raise Invalid("Give a reason for the shortage", [FieldError("reason", "required")])
+            transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
+            loss = location_for(LocationKind.LOSS, site_id=document.source_site_id)
+            ledger = LockedBalances(actor_id=actor.pk)
+            ledger.lock([(transit.pk, ln.item_id, None) for ln, _ in short])
+            for line, qty in short:
+                for key, take in ledger.pick(
+                    location_id=transit.pk, item_id=line.item_id, lot_id=None, quantity=qty
+                ):
+                    ledger.move(line=line, key=key, to_location_id=loss.pk, quantity=take)
+            ledger.flush()
+            Discrepancy.objects.bulk_create(
+                [
+                    Discrepancy(
+                        line=ln,
+                        kind=DiscrepancyKind.SHORT,
+                        quantity=q,
+                        reason=reason,
+                        recorded_by=actor,
+                    )
+                    for ln, q in short
+                ]
+            )
+        document.state = DocumentState.CLOSED
+        document.reason = reason[:300] or document.reason
+        document.save(update_fields=["state", "reason", "updated_at"])
+        return document
+
+    return run_durable(work)
+
+
+def shipment_cancel(*, actor: User, document_id: int) -> Document:
+    """Cancel a shipment not yet dispatched: its reservations are released.
+
+    Raises NotFound/Forbidden, Conflict (already dispatched, closed or cancelled).
+    """
+
+    def work() -> Document:
+        document = _shipment(actor, document_id, {DocumentState.RESERVED}, "cancel", True)
+        _release_reservations(actor, document)
+        document.state = DocumentState.CANCELLED
+        document.save(update_fields=["state", "updated_at"])
+        return document
+
+    return run_durable(work)
+
+
+def _release_reservations(actor: User, document: Document) -> None:
+    """Internal step: give back every open reservation of a document."""
+    reservations = list(
+        Reservation.objects.filter(
+            line__document=document, state=ReservationState.OPEN
+        ).select_related("balance")
+    )
+    ledger = LockedBalances(actor_id=actor.pk)
+    ledger.lock(
+        [(r.balance.location_id, r.balance.item_id, r.balance.lot_id) for r in reservations]
+    )
+    for r in reservations:
+        ledger.reserve((r.balance.location_id, r.balance.item_id, r.balance.lot_id), -r.quantity)
+    ledger.flush()
+    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).update(
+        state=ReservationState.RELEASED
+    )
+
+
+# --- stock counts ----------------------------------------------------------------------------
+def count_sheet_open(*, actor: User, site_id: int) -> CountSheet:
+    """Open a blind count sheet for a site's store, one line per lot in stock there.
+
+    Raises NotFound/Forbidden.
+    """
+
+    def work() -> CountSheet:
+        site = _site_for(actor, site_id, POSTING_ROLES, "count stock")
+        store = _stores(site.pk)[site.pk]
+        sheet = CountSheet.objects.create(location=store, state=CountState.OPEN, created_by=actor)
+        CountLine.objects.bulk_create(
+            [
+                CountLine(sheet=sheet, item_id=item_id, lot_id=lot_id)
+                for item_id, lot_id in Balance.objects.filter(location=store, on_hand__gt=0)
+                .order_by("item_id", "lot_id")
+                .values_list("item_id", "lot_id")
+            ]
+        )
+        return sheet
+
+    return run_durable(work)
+
+
+def _count_sheet(actor: User, sheet_id: int, roles: frozenset[str], action: str) -> CountSheet:
+    sheet = (
+        CountSheet.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .filter(pk=sheet_id)
+        .first()
+    )
+    if sheet is None or sheet.location.site_id is None:
+        raise NotFound("No such count sheet")
+    try:
+        _site_for(actor, sheet.location.site_id, roles, action)
+    except NotFound:
+        raise NotFound("No such count sheet") from None
+    if sheet.state != CountState.OPEN:
+        raise Conflict(f"Count sheet {sheet.pk} is {sheet.state}")
+    return sheet
+
+
+def count_sheet_record(
+    *, actor: User, sheet_id: int, counts: dict[int, int], found: Sequence[LineSpec] = ()
+) -> CountSheet:
+    """Record counted quantities on an open sheet (by line id), and lots found that the sheet
+    did not list (`found`: item, lot_id or none, quantity). Raises NotFound/Forbidden, Invalid
+    (negative counts, unknown lines), Conflict (sheet not open)."""
+    bad = [FieldError(f"counts.{k}", "must be ≥ 0") for k, v in counts.items() if v < 0]
+    if bad:
+        raise Invalid("Invalid counts", bad)
+
+    def work() -> CountSheet:
+        sheet = _count_sheet(actor, sheet_id, POSTING_ROLES, "count stock")
+        lines = {ln.pk: ln for ln in sheet.lines.all()}
+        unknown = [FieldError(f"counts.{k}", "not on this sheet") for k in counts if k not in lines]
+        if unknown:
+            raise Invalid("Unknown count lines", unknown)
+        for line_id, counted in counts.items():
+            CountLine.objects.filter(pk=line_id).update(counted=counted)
+        items = _items(s.item_id for s in found)
+        for s in found:
+            lot_id = s.lot_id if s.lot_id is not None else default_lot(s.item_id).pk
+            if not Lot.objects.filter(pk=lot_id, item=items[s.item_id]).exists():
+                raise Invalid("Unknown lot", [FieldError("lot_id", "not a lot of this item")])
+            CountLine.objects.update_or_create(
+                sheet=sheet, item_id=s.item_id, lot_id=lot_id, defaults={"counted": s.quantity}
+            )
+        return sheet
+
+    return run_durable(work)
+
+
+def count_sheet_post(*, actor: User, sheet_id: int, idempotency_key: str = "") -> Document:
+    """Review and post a count: the variance (counted − book, read under row locks) is booked
+    as one adjustment document so the store then holds exactly what was counted.
+
+    Only an approver or commander over the site may post. Raises NotFound/Forbidden, Invalid
+    (uncounted lines), Conflict (sheet not open; a decrease below reserved stock).
+    """
+
+    def work() -> Document:
+        existing = _existing(actor, idempotency_key)
+        if existing is not None:
+            return existing
+        sheet = _count_sheet(actor, sheet_id, APPROVING_ROLES, "post stock counts")
+        lines = list(sheet.lines.select_related("item"))
+        missing = [
+            FieldError(f"lines.{ln.pk}", "not counted") for ln in lines if ln.counted is None
+        ]
+        if missing:
+            raise Invalid("Count every line before posting", missing)
+        store = sheet.location
+        adjust = location_for(LocationKind.ADJUSTMENT, site_id=store.site_id)
+        # Lock the store's rows first so the book cannot change between reading and posting.
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock(
+            [(store.pk, ln.item_id, ln.lot_id) for ln in lines]
+            + [(adjust.pk, ln.item_id, ln.lot_id) for ln in lines]
+        )
+        changes: list[tuple[Item, int, int]] = []
+        for ln in lines:
+            row = ledger.rows.get((store.pk, ln.item_id, ln.lot_id))
+            book = row.on_hand if row else 0
+            CountLine.objects.filter(pk=ln.pk).update(book=book)
+            assert ln.counted is not None  # noqa: S101 - checked above
+            changes.append((ln.item, ln.lot_id, ln.counted - book))
+        document = _new_document(
+            actor,
+            DocumentKind.ADJUSTMENT,
+            DocumentState.POSTED,
+            source=store.site,
+            dest=store.site,
+            reason=f"stock count #{sheet.pk}",
+            key=idempotency_key,
+        )
+        document.approved_by = actor
+        document.save(update_fields=["approved_by"])
+        for line in _adjustment_lines(document, store, adjust, changes):
+            assert line.lot_id is not None  # noqa: S101 - count lines always name the lot
+            key = (line.from_location_id, line.item_id, line.lot_id)
+            ledger.row(key)
+            ledger.move(
+                line=line, key=key, to_location_id=line.to_location_id, quantity=line.quantity
+            )
+        ledger.flush()
+        sheet.state = CountState.POSTED
+        sheet.adjustment = document
+        sheet.save(update_fields=["state", "adjustment"])
+        return document
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
+# --- one entry point for the API ----------------------------------------------------------------
+def document_post(
+    *,
+    actor: User,
+    kind: str,
+    lines: Sequence[LineSpec],
+    site_id: int,
+    to_site_id: int | None = None,
+    source_kind: str = "",
+    source_site_id: int | None = None,
+    source_party: str = "",
+    household: str = "",
+    idempotency_key: str = "",
+) -> Document:
+    """Create and post a document of `kind` (receipt, transfer, issue, or shipment — which is
+    reserved, not yet dispatched). `site_id` is the store the stock leaves (receipts: enters).
+    Raises whatever the service of that kind raises; Invalid for an unknown kind."""
+    if kind == DocumentKind.RECEIPT:
+        return receipt_post(
+            actor=actor,
+            site_id=site_id,
+            source_kind=source_kind,
+            lines=lines,
+            source_site_id=source_site_id,
+            source_party=source_party,
+            idempotency_key=idempotency_key,
+        )
+    if kind in {DocumentKind.TRANSFER, DocumentKind.SHIPMENT}:
+        if to_site_id is None:
+            raise Invalid("Name the destination", [FieldError("to_site_id", "required")])
+        post = transfer_post if kind == DocumentKind.TRANSFER else shipment_reserve
+        return post(
+            actor=actor,
+            from_site_id=site_id,
+            to_site_id=to_site_id,
+            lines=lines,
+            idempotency_key=idempotency_key,
+        )
+    if kind == DocumentKind.ISSUE:
+        return issue_post(
+            actor=actor,
+            site_id=site_id,
+            lines=lines,
+            to_site_id=to_site_id,
+            household=household,
+            idempotency_key=idempotency_key,
+        )
+    raise Invalid(
+        "Unknown document kind", [FieldError("kind", "receipt, transfer, issue, shipment")]
+    )

@@ -1,0 +1,91 @@
+"""Fixtures for ledger tests: sites and items by code, stock received in one call, and the
+teardown that lets committed (transaction=True) tests empty the append-only table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from liangcao.catalog.models import Item
+from liangcao.orgs.models import Site, User
+from liangcao.scenarios.demo import DemoResult
+from liangcao.stock import services
+from liangcao.stock.ledger_sql import drop_triggers, install_triggers
+from liangcao.stock.models import Document
+
+
+@dataclass
+class Stock:
+    """Shortcuts for setting up stock in a story."""
+
+    admin: User
+
+    def site(self, code: str) -> Site:
+        return Site.objects.get(code=code)
+
+    def item(self, code: str) -> Item:
+        return Item.objects.get(code=code)
+
+    def supplier(self) -> Site:
+        return Site.objects.filter(kind="supplier_site").order_by("code").first()  # type: ignore[return-value]
+
+    def receive(
+        self,
+        site: str,
+        item: str,
+        quantity: int,
+        *,
+        lot: str | None = None,
+        expiry: str | None = None,
+        actor: User | None = None,
+    ) -> Document:
+        from datetime import date
+
+        it = self.item(item)
+        if it.lot_tracked and lot is None:
+            lot = "L-DEFAULT"
+        if it.expiry_tracked and expiry is None:
+            expiry = "2027-12-31"
+        return services.receipt_post(
+            actor=actor or self.admin,
+            site_id=self.site(site).pk,
+            source_kind="supplier",
+            source_site_id=self.supplier().pk,
+            lines=[
+                services.LineSpec(
+                    item_id=it.pk,
+                    quantity=quantity,
+                    lot_code=lot,
+                    expiry=date.fromisoformat(expiry) if expiry else None,
+                )
+            ],
+        )
+
+
+def empty_ledger() -> None:
+    """Empty stock_movement with the guard lifted, then restore the guard: committed test data
+    can then be flushed (TRUNCATE of an empty table is allowed)."""
+    drop_triggers(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM stock_movement")
+    finally:
+        install_triggers(connection)
+
+
+@pytest.fixture
+def stock(demo: DemoResult) -> Stock:
+    return Stock(admin=User.objects.get(username="admin"))
+
+
+@pytest.fixture
+def empty_ledger_after() -> Iterator[None]:
+    """For transaction=True tests: empty the append-only table after the test."""
+    yield
+    empty_ledger()
+
+
+Receive = Callable[..., Document]
