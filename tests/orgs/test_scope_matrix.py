@@ -76,6 +76,15 @@ API_DEMAND = {
     "/api/v1/requisitions/{requisition_id}/escalate",
     "/api/v1/requisitions/{requisition_id}/cancel",
 }
+WEB_DEMAND = {
+    "demand-list",
+    "demand-export",
+    "demand-inbox",
+    "demand-new",
+    "demand-template",
+    "demand-detail",
+    "demand-action",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -111,7 +120,9 @@ def test_every_endpoint_is_in_the_matrix() -> None:
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
-    classified_web = set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED | WEB_STOCK
+    classified_web = (
+        set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED | WEB_STOCK | WEB_DEMAND
+    )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("stock/", include("liangcao.stock.urls")),
+    path("demand/", include("liangcao.demand.urls")),
     path("", include("liangcao.web.urls")),
 ]

@@ -37,8 +37,10 @@ def read_sheet(
     required: Sequence[str],
     optional: Sequence[str] = (),
     must_exist: bool = True,
+    header_row: int = 1,
 ) -> list[SheetRow]:
-    """Rows of one sheet, keyed by header (first row). Blank rows are skipped.
+    """Rows of one sheet, keyed by the header in `header_row`. Blank rows are skipped; rows
+    above the header (a paper form's title block) are ignored.
 
     Raises Invalid naming the sheet or each missing column; unknown columns are reported too,
     since a typo in a header would otherwise silently drop a column.
@@ -57,20 +59,19 @@ def read_sheet(
                 f"Sheet {sheet!r} is missing",
                 [FieldError("sheet", f"missing sheet {sheet!r}; found {book.sheetnames}")],
             )
-        rows = book[sheet].iter_rows(values_only=True)
-        header_row = next(rows, None)
-        headers = [str(h).strip() if h is not None else "" for h in (header_row or ())]
-        errors = [
-            FieldError(col, "missing column", row=1) for col in required if col not in headers
-        ]
+        rows = book[sheet].iter_rows(min_row=header_row, values_only=True)
+        header_cells = next(rows, None)
+        headers = [str(h).strip() if h is not None else "" for h in (header_cells or ())]
+        at = header_row
+        errors = [FieldError(c, "missing column", row=at) for c in required if c not in headers]
         known = set(required) | set(optional)
-        errors += [FieldError(h, "unknown column", row=1) for h in headers if h and h not in known]
+        errors += [FieldError(h, "unknown column", row=at) for h in headers if h and h not in known]
         dupes = {h for h in headers if h and headers.count(h) > 1}
-        errors += [FieldError(h, "column appears twice", row=1) for h in sorted(dupes)]
+        errors += [FieldError(h, "column appears twice", row=at) for h in sorted(dupes)]
         if errors:
             raise Invalid(f"Sheet {sheet!r} has bad columns", errors)
         out: list[SheetRow] = []
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=header_row + 1):
             if number > MAX_ROWS:
                 raise Invalid("Sheet too long", [FieldError("sheet", f"more than {MAX_ROWS} rows")])
             cells = {

@@ -133,3 +133,36 @@ def overdue_fast_tracks(*, user: User) -> QuerySet[Requisition]:
         .filter(Exists(pending), is_fast_tracked=True, paperwork_due_at__lt=timezone.now())
         .exclude(state__in=["rejected", "cancelled"])
     )
+
+
+def requisition_actions(*, user: User, requisition: Requisition) -> set[str]:
+    """The actions the user may take on a list now (what the detail page offers)."""
+    from liangcao.demand.models import RequisitionState as S
+
+    actions: set[str] = set()
+    requesting = site_list(user=user, roles=frozenset({Role.REQUESTER, Role.COMMANDER}))
+    is_requester = requesting.filter(pk=requisition.site_id).exists()
+    signs = _level_ids(user)
+    if requisition.state == S.DRAFT and is_requester:
+        actions |= {"submit", "cancel"}
+    pending = [s for s in requisition.signatures.all() if s.decision == SignatureDecision.PENDING]
+    if pending and requisition.state not in {S.REJECTED, S.CANCELLED, S.CLOSED, S.DRAFT}:
+        nxt = max(pending, key=lambda s: s.depth)
+        if nxt.node_id in signs:
+            actions |= {"sign", "reject"}
+        if requisition.state == S.SUBMITTED and any(
+            s.node_id in signs for s in requisition.signatures.all()
+        ):
+            actions.add("fast-track")
+    if requisition.state in {S.SUBMITTED, S.APPROVED} and (
+        is_requester or requisition.serving_node_id in signs
+    ):
+        actions.add("cancel")
+    if (
+        requisition.state in {S.APPROVED, S.PARTLY_ALLOCATED, S.ALLOCATED}
+        and requisition.serving_node_id in signs
+        and requisition.serving_node.parent_id is not None
+        and any(line.open_quantity for line in requisition.lines.all())
+    ):
+        actions.add("escalate")
+    return actions

@@ -31,6 +31,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if scope.everything or scope.node_ids:
         links.append(NavLink(_("Administrative tree"), reverse("node-list"), "nodes"))
     links.append(NavLink(_("Sites"), reverse("site-list"), "sites"))
+    links.append(NavLink(_("Demand lists"), reverse("demand-list"), "demand"))
+    if scope.everything or scope.roles & {Role.APPROVER, Role.COMMANDER}:
+        links.append(NavLink(_("Approval inbox"), reverse("demand-inbox"), "demand-inbox"))
     links.append(NavLink(_("Stock"), reverse("stock-overview"), "stock"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -13,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from liangcao.core.errors import Forbidden, NotFound
+from liangcao.core.idempotency import idempotent_call, request_fingerprint
 from liangcao.core.xlsx import XLSX_CONTENT_TYPE
 from liangcao.orgs.models import User
 
@@ -48,3 +51,33 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _form_fingerprint(request: HttpRequest) -> str:
+    data = {
+        k: request.POST.getlist(k)
+        for k in sorted(request.POST)
+        if k not in {"csrfmiddlewaretoken", "form_token"}
+    }
+    return request_fingerprint(method="POST", path=request.path, data=data)
+
+
+def new_form_token() -> str:
+    """A one-time token a form carries as its idempotency key (a double tap posts once)."""
+    return uuid.uuid4().hex
+
+
+def form_once(request: HttpRequest, post: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """Run `post(token)` once per form token and return its JSON-able answer (replayed on a
+    repeat). Raises BadRequest without a token, Invalid when a token is reused for other data."""
+    user = user_of(request)
+    token = request.POST.get("form_token", "")
+
+    def run() -> tuple[int, str]:
+        return 200, json.dumps(post(token), default=str)
+
+    stored = idempotent_call(
+        user_id=user.pk, key=token, fingerprint=_form_fingerprint(request), run=run
+    )
+    answer: dict[str, Any] = json.loads(stored.body)
+    return answer

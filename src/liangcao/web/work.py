@@ -31,15 +31,23 @@ def _links_for(role: str) -> list[tuple[str | Promise, str]]:
     table: dict[str, list[tuple[str | Promise, str]]] = {
         Role.COMMANDER: [
             (_("Area overview"), reverse("node-list")),
+            (_("Open demand and overdue fast-tracks"), reverse("demand-inbox")),
             (_("Front-line hospitals"), sites + _FRONT_LINE),
             (_("Reserve depots"), f"{sites}?kind={SiteKind.RESERVE_DEPOT}"),
         ],
-        Role.APPROVER: [(_("Requesting sites in my area"), sites)],
+        Role.APPROVER: [
+            (_("Approval inbox"), reverse("demand-inbox")),
+            (_("Requesting sites in my area"), sites),
+        ],
         Role.WAREHOUSE_KEEPER: [
             (_("My stores"), f"{sites}?kind={SiteKind.RESERVE_DEPOT}"),
             (_("Distribution points"), f"{sites}?kind={SiteKind.DISTRIBUTION_POINT}"),
         ],
-        Role.REQUESTER: [(_("My sites"), sites)],
+        Role.REQUESTER: [
+            (_("New demand list"), reverse("demand-new")),
+            (_("My demand lists"), reverse("demand-list")),
+            (_("My sites"), sites),
+        ],
         Role.DISPATCHER: [
             (_("Transfer stations"), f"{sites}?kind={SiteKind.TRANSFER_STATION}"),
             (_("Checkpoints"), f"{sites}?kind={SiteKind.CHECKPOINT}"),
