@@ -15,7 +15,7 @@ from liangcao.demand.models import Requisition
 from liangcao.demand.services import LineIn
 from liangcao.orgs.models import Membership, Node, Site, User
 from liangcao.scenarios.demo import DemoResult
-from tests.orgs.test_scope_matrix import API_DEMAND, expected_visibility
+from tests.orgs.test_scope_matrix import API_DEMAND, _web_rows, expected_visibility
 
 ACTIONS = ["submit", "sign", "fast-track", "escalate", "cancel"]
 BODIES: dict[str, dict[str, object]] = {
@@ -87,12 +87,20 @@ def test_no_user_reads_or_acts_outside_their_subtree(
         }
         if listed != expected:
             wrong.append(f"{user.username} list: missing {sorted(expected - listed)}")
+        web = _web_rows(client, "/demand/", "requisition")
+        web |= _web_rows(client, "/demand/inbox/", "requisition")
+        leaks += [f"{user.username} web: {n}" for n in sorted(web - expected)]
         for req in lists:
-            status = client.get(f"/api/v1/requisitions/{req.pk}").status_code
-            if status != (200 if req.number in expected else 404):
-                wrong.append(f"{user.username} GET {req.number}: {status}")
+            want = 200 if req.number in expected else 404
+            for url in (f"/api/v1/requisitions/{req.pk}", f"/demand/{req.pk}/"):
+                status = client.get(url).status_code
+                if status != want:
+                    wrong.append(f"{user.username} GET {url}: {status}")
         hidden = [r for r in lists if r.number not in expected]
         for req in hidden[:: max(1, len(hidden) // 3)]:  # a spread of lists the user cannot see
+            web_status = client.post(f"/demand/{req.pk}/sign/", {"form_token": "t"}).status_code
+            if web_status != 404:
+                wrong.append(f"{user.username} web sign {req.number}: {web_status}")
             for action in ACTIONS:
                 status = client.post(
                     f"/api/v1/requisitions/{req.pk}/{action}",
