@@ -84,3 +84,28 @@ def test_load_demo_refuses_a_loaded_database_unless_asked_to_skip(
     call_command("load_demo", "--size", "small", "--if-empty")
     assert "nothing to do" in capsys.readouterr().out
     assert Node.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_day_three_has_open_demand_and_sixty_percent_supply() -> None:
+    from django.core.management import call_command as run
+    from django.db.models import Sum
+
+    from liangcao.demand.models import Requisition, RequisitionLine
+    from liangcao.scenarios.day3 import day3_load
+    from liangcao.stock.models import Balance, LocationKind
+
+    demo_load(size="small", seed=7)
+    result = day3_load(requisitions=30, sites=12)
+    assert Requisition.objects.filter(state="approved").count() == 30
+    assert Requisition.objects.values("site").distinct().count() == 12
+    approved = dict(RequisitionLine.objects.values_list("item__code").annotate(n=Sum("approved")))
+    on_hand = dict(
+        Balance.objects.filter(location__kind=LocationKind.STORE)
+        .values_list("item__code")
+        .annotate(n=Sum("on_hand"))
+    )
+    assert approved == result.demand
+    for code, total in approved.items():
+        assert on_hand[code] == int(total * 0.6), code
+    run("ledger_check")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, SIZES, database_is_empty, demo_load
 
 
@@ -16,6 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=sorted(SIZES), default="full")
         parser.add_argument("--seed", type=int, default=2022)
+        parser.add_argument(
+            "--day3",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Add day 3 of the lockdown: 300 open demand lists, stock at 60 %% of demand "
+            "(default: on for the full city, off for the small one).",
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -37,6 +46,17 @@ class Command(BaseCommand):
                 f"{result.sites} sites, {result.items} items, {result.kits} kits."
             )
         )
+        day3 = options["day3"] if options["day3"] is not None else options["size"] == "full"
+        if day3:
+            started = time.monotonic()
+            scenario = day3_load()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Day 3 of the lockdown in {time.monotonic() - started:.1f} s: "
+                    f"{scenario.requisitions} approved demand lists from {scenario.sites} "
+                    f"sites for {scenario.items} items; stock received at 60 % of demand."
+                )
+            )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, where in result.users:
             self.stdout.write(f"  {username:32} {role:22} {where}")
