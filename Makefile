@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: run test lint bench demo install browser-deps messages clean
+.PHONY: run test lint bench demo install run-deps browser-deps messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +23,29 @@ var/secret_key:
 	chmod 600 var/secret_key
 
 # Serve the web app, the API and a task worker on http://127.0.0.1:8000 (SQLite under var/).
-run: $(STAMP) var/secret_key
+run: $(STAMP) run-deps var/secret_key
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" && \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py load_demo --if-empty && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
 	exec $(VENV)/bin/honcho -f Procfile start
 
-# Debian's chromium (browser tests) and CJK fonts (screenshots, PDFs), installed when absent.
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium fonts-noto-cjk; \
+# Debian packages: pango and CJK fonts render PDFs (delivery notes); chromium runs the browser
+# tests. Installed only when missing.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+TEST_DEBS := $(RUN_DEBS) chromium
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $$missing; \
 	fi
+endef
+
+run-deps:
+	$(call apt_ensure,$(RUN_DEBS))
+
+browser-deps:
+	$(call apt_ensure,$(TEST_DEBS))
 
 # The whole suite, against $DATABASE_URL (default: SQLite). .ci/run also runs it on PostgreSQL.
 test: $(STAMP) browser-deps

@@ -85,6 +85,10 @@ WEB_DEMAND = {
     "demand-detail",
     "demand-action",
 }
+# Shipment pages: scope proven in tests/logistics/test_shipment_pages.py.
+WEB_LOGISTICS = {
+    "shipment-list", "shipment-detail", "shipment-note", "shipment-note-pdf", "shipment-action",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -122,6 +126,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
     web_names = set(_url_names(get_resolver().url_patterns))
     classified_web = (
         set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED | WEB_STOCK | WEB_DEMAND
+        | WEB_LOGISTICS
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "liangcao.catalog",
     "liangcao.stock",
     "liangcao.demand",
+    "liangcao.logistics",
     "liangcao.web",
     "liangcao.scenarios",
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("stock/", include("liangcao.stock.urls")),
     path("demand/", include("liangcao.demand.urls")),
+    path("logistics/", include("liangcao.logistics.urls")),
     path("", include("liangcao.web.urls")),
 ]

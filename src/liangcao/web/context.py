@@ -35,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if scope.everything or scope.roles & {Role.APPROVER, Role.COMMANDER}:
         links.append(NavLink(_("Approval inbox"), reverse("demand-inbox"), "demand-inbox"))
     links.append(NavLink(_("Stock"), reverse("stock-overview"), "stock"))
+    links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))

@@ -1,0 +1,37 @@
+"""Reads of shipments for the warehouse and the dispatcher, scoped through the ledger's own
+document selector (a shipment is visible when either end is)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from liangcao.core.errors import NotFound
+from liangcao.orgs.models import User
+from liangcao.orgs.selectors import site_list
+from liangcao.stock.models import Document, DocumentKind
+from liangcao.stock.selectors import document_get, document_list
+
+
+def shipment_list(
+    *, user: User, direction: str | None = None, state: str | None = None
+) -> QuerySet[Document]:
+    """Shipments touching the user's sites; `direction` "out" (from them) or "in" (to them)."""
+    qs = document_list(user=user).filter(kind=DocumentKind.SHIPMENT).select_related("transport")
+    if direction in ("out", "in") and not user.is_superuser:
+        mine = site_list(user=user).order_by().values("pk")
+        qs = (
+            qs.filter(source_site_id__in=mine)
+            if direction == "out"
+            else qs.filter(dest_site_id__in=mine)
+        )
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def shipment_get(*, user: User, document_id: int) -> Document:
+    """One visible shipment with lines, lots and discrepancies. Raises NotFound."""
+    document = document_get(user=user, document_id=document_id)
+    if document.kind != DocumentKind.SHIPMENT:
+        raise NotFound("No such shipment")
+    return document

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from liangcao.logistics import views
+
+urlpatterns = [
+    path("shipments/", views.shipment_list, name="shipment-list"),
+    path("shipments/<int:document_id>/", views.shipment_detail, name="shipment-detail"),
+    path("shipments/<int:document_id>/note/", views.delivery_note, name="shipment-note"),
+    path("shipments/<int:document_id>/note.pdf", views.delivery_note_pdf, name="shipment-note-pdf"),
+    path(
+        "shipments/<int:document_id>/<slug:action>/", views.shipment_action, name="shipment-action"
+    ),
+]

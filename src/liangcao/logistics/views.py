@@ -1,0 +1,167 @@
+"""Shipment pages: outbound and inbound lists, detail with dispatch / receive / close / cancel,
+transport details, and the printable delivery note (HTML and PDF with a QR code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liangcao.core.errors import DomainError, FieldError, Invalid
+from liangcao.logistics import documents, selectors, services
+from liangcao.orgs.selectors import site_list
+from liangcao.stock import services as stock
+from liangcao.stock.models import Document, DocumentState
+from liangcao.web.pages import form_once, new_form_token, page_view, paginate, user_of
+
+
+@page_view
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    direction = request.GET.get("direction") or None
+    state = request.GET.get("state") or None
+    if state not in DocumentState.values:
+        state = None
+    qs = selectors.shipment_list(user=user_of(request), direction=direction, state=state)
+    context = {
+        "page": paginate(request, qs),
+        "direction": direction,
+        "state": state,
+        "states": DocumentState.choices,
+    }
+    return render(request, "logistics/list.html", context)
+
+
+def _lines(document: Document) -> list[Any]:
+    return list(document.lines.select_related("item", "lot").prefetch_related("discrepancies"))
+
+
+def _rights(request: HttpRequest, document: Document) -> dict[str, bool]:
+    user = user_of(request)
+    posting = site_list(user=user, roles=stock.POSTING_ROLES)
+    at_source = posting.filter(pk=document.source_site_id or 0).exists()
+    at_dest = posting.filter(pk=document.dest_site_id or 0).exists()
+    open_states = {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED}
+    return {
+        "can_dispatch": at_source and document.state == DocumentState.RESERVED,
+        "can_cancel": at_source and document.state == DocumentState.RESERVED,
+        "can_receive": at_dest and document.state in open_states,
+        "can_close": at_source and document.state in open_states | {DocumentState.RECEIVED},
+        "can_transport": site_list(user=user, roles=services.TRANSPORT_ROLES)
+        .filter(pk=document.source_site_id or 0)
+        .exists(),
+    }
+
+
+@page_view
+def shipment_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.shipment_get(user=user_of(request), document_id=document_id)
+    context = {
+        "document": document,
+        "lines": _lines(document),
+        "form_token": new_form_token(),
+        "transport": getattr(document, "transport", None),
+        **_rights(request, document),
+    }
+    return render(request, "logistics/detail.html", context)
+
+
+def _receive_specs(request: HttpRequest, document: Document) -> list[stock.ReceiveSpec]:
+    specs, errors = [], []
+    for line in document.lines.all():
+        got = request.POST.get(f"received_{line.pk}", "").strip()
+        bad = request.POST.get(f"damaged_{line.pk}", "").strip()
+        if not got and not bad:
+            continue
+        if not (got or "0").isdigit() or not (bad or "0").isdigit():
+            errors.append(FieldError(f"line {line.number}", "whole numbers only"))
+            continue
+        specs.append(
+            stock.ReceiveSpec(
+                line_id=line.pk,
+                received=int(got or 0),
+                damaged=int(bad or 0),
+                reason=request.POST.get(f"reason_{line.pk}", ""),
+            )
+        )
+    if errors:
+        raise Invalid("Check the received quantities", errors)
+    return specs
+
+
+@require_POST
+@page_view
+def shipment_action(request: HttpRequest, document_id: int, action: str) -> HttpResponse:
+    """Dispatch, receive, close, cancel or set transport — once per form token."""
+    user = user_of(request)
+    document = selectors.shipment_get(user=user, document_id=document_id)
+
+    def run(token: str) -> dict[str, Any]:
+        if action == "dispatch":
+            stock.shipment_dispatch(actor=user, document_id=document.pk)
+        elif action == "receive":
+            stock.shipment_receive(
+                actor=user, document_id=document.pk, lines=_receive_specs(request, document)
+            )
+        elif action == "close":
+            stock.shipment_close(
+                actor=user, document_id=document.pk, reason=request.POST.get("reason", "")
+            )
+        elif action == "cancel":
+            stock.shipment_cancel(actor=user, document_id=document.pk)
+        elif action == "transport":
+            services.shipment_transport_set(
+                user=user,
+                document_id=document.pk,
+                vehicle_plate=request.POST.get("vehicle_plate", ""),
+                driver_name=request.POST.get("driver_name", ""),
+                driver_phone=request.POST.get("driver_phone", ""),
+            )
+        else:
+            raise Invalid("Unknown action", [FieldError("action", action)])
+        return {"ok": True}
+
+    try:
+        form_once(request, run)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("shipment-detail", document_id)
+
+
+@page_view
+def delivery_note(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.shipment_get(user=user_of(request), document_id=document_id)
+    html = documents.delivery_note_html(
+        request,
+        document,
+        {
+            "lines": _lines(document),
+            "transport": getattr(document, "transport", None),
+        },
+    )
+    return HttpResponse(html)
+
+
+@page_view
+def delivery_note_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.shipment_get(user=user_of(request), document_id=document_id)
+    html = documents.delivery_note_html(
+        request,
+        document,
+        {
+            "lines": _lines(document),
+            "transport": getattr(document, "transport", None),
+            "for_pdf": True,
+        },
+    )
+    response = HttpResponse(documents.delivery_note_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="delivery-note-{document.pk}.pdf"'
+    return response
