@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Category, Item
-from liangcao.orgs.models import Node, NodeKind, Site, SiteKind
+from liangcao.orgs.models import Node, NodeKind, Site
 
 
 class RequisitionState(models.TextChoices):
@@ -223,7 +223,7 @@ class CountersignRule(models.Model):
         _("requesting site kinds"),
         default=list,
         blank=True,
-        help_text=_("Empty: any kind. Values: %(kinds)s") % {"kinds": ", ".join(SiteKind.values)},
+        help_text=_('Site kind codes, e.g. ["hospital", "fangcang"]; empty: any kind.'),
     )
     min_line_quantity = models.PositiveIntegerField(
         _("applies when a line exceeds"), null=True, blank=True
