@@ -991,7 +991,10 @@ def _shipment(
     _visible_document(actor, document)
     site_id = document.source_site_id if at_source else document.dest_site_id
     assert site_id is not None  # noqa: S101 - shipments always have both ends
-    _site_for(actor, site_id, POSTING_ROLES, action)
+    try:
+        _site_for(actor, site_id, POSTING_ROLES, action)
+    except NotFound:  # the shipment is visible from its other end: forbidden, not missing
+        raise Forbidden(f"You may not {action} shipment {document.pk}") from None
     if document.state not in states:
         raise Conflict(f"Shipment {document.pk} is {document.state}; cannot {action}")
     return document
