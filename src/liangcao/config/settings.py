@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "liangcao.stock",
     "liangcao.demand",
     "liangcao.logistics",
+    "liangcao.allocation",
     "liangcao.web",
     "liangcao.scenarios",
 ]

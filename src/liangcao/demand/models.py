@@ -238,3 +238,32 @@ class CountersignRule(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class Fulfilment(models.Model):
+    """Which shipment line serves which requisition line, and how much of it.
+
+    The ledger knows no requisition: demand points at the stock documents that served it.
+    `shipped` and `received` on the requisition line are derived from these rows and the
+    shipment's own state and receipts.
+    """
+
+    line = models.ForeignKey(RequisitionLine, on_delete=models.PROTECT, related_name="fulfilments")
+    document = models.ForeignKey(
+        "stock.Document", on_delete=models.PROTECT, related_name="fulfilments"
+    )
+    document_line = models.OneToOneField(
+        "stock.DocumentLine", on_delete=models.PROTECT, related_name="fulfilment"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fulfilment")
+        verbose_name_plural = _("fulfilments")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="fulfilment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} ← {self.document_line_id} × {self.quantity}"

@@ -27,7 +27,7 @@ from liangcao.demand.models import (
 )
 from liangcao.demand.rules import LineFacts, signing_levels
 from liangcao.demand.selectors import requisition_list
-from liangcao.orgs.models import Membership, Node, Role, User
+from liangcao.orgs.models import Membership, Node, NodeClosure, Role, User
 from liangcao.orgs.selectors import site_list
 
 REQUESTING_ROLES = frozenset({Role.REQUESTER, Role.COMMANDER})
@@ -49,6 +49,15 @@ def _roles_at(user: User, node_id: int) -> set[str]:
 
 def _may_sign_at(user: User, node_id: int) -> bool:
     return user.is_superuser or bool(_roles_at(user, node_id) & SIGNING_ROLES)
+
+
+def _may_act_for(user: User, node_id: int) -> bool:
+    """A commander or approver at the node or above it (a city commander allocates a district's
+    lists)."""
+    above = NodeClosure.objects.filter(descendant_id=node_id).values("ancestor_id")
+    return user.is_superuser or Membership.objects.filter(
+        user=user, role__in=SIGNING_ROLES, node_id__in=above
+    ).exists()
 
 
 def _locked(user: User, requisition_id: int) -> Requisition:
@@ -437,3 +446,82 @@ def requisition_cancel(*, user: User, requisition_id: int, reason: str) -> Requi
         req.end_reason = reason.strip()
         req.save(update_fields=["state", "end_reason"])
         return req
+
+
+SHIPPED_STATES = {"dispatched", "partially_received", "received", "closed"}
+
+
+def _refresh_line_progress(req: Requisition) -> None:
+    """Re-derive shipped and received of each line from its fulfilments' shipments."""
+    lines = list(req.lines.select_for_update().prefetch_related("fulfilments__document_line",
+                                                                 "fulfilments__document"))
+    for line in lines:
+        fulfilments = list(line.fulfilments.all())
+        line.allocated = sum(
+            f.quantity for f in fulfilments if f.document.state != "cancelled"
+        )
+        line.shipped = sum(
+            f.quantity for f in fulfilments if f.document.state in SHIPPED_STATES
+        )
+        line.received = sum(f.document_line.received for f in fulfilments)
+    RequisitionLine.objects.bulk_update(lines, ["allocated", "shipped", "received"])
+
+
+def requisition_record_shipment(
+    *, user: User, requisition_id: int, document_id: int, quantities: dict[int, int]
+) -> Requisition:
+    """Record that a shipment (already reserved in the ledger) serves lines of this list.
+
+    Idempotent: a line already linked to that shipment is left as it is. Matches each
+    requisition line to the shipment's line for the same item. Raises NotFound, Forbidden
+    (not a signer of the serving level), Conflict (state, or more than the line's open
+    quantity), Invalid (a line of another list, or an item the shipment does not carry).
+    """
+    from liangcao.stock.models import Document, DocumentLine
+
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        if not _may_act_for(user, req.serving_node_id):
+            raise Forbidden("Only commanders or approvers of the serving level or above allocate")
+        _require_state(req, RequisitionState.APPROVED, RequisitionState.PARTLY_ALLOCATED,
+                       RequisitionState.ALLOCATED)
+        document = Document.objects.filter(pk=document_id, dest_site_id=req.site_id).first()
+        if document is None:
+            raise Invalid("Not a shipment to this site", [FieldError("document_id", "unknown")])
+        lines = {ln.pk: ln for ln in req.lines.select_related("item")}
+        by_item = {dl.item_id: dl for dl in DocumentLine.objects.filter(document=document)}
+        errors = []
+        for line_id in quantities:
+            line = lines.get(line_id)
+            if line is None:
+                errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
+            elif line.item_id not in by_item:
+                errors.append(FieldError(f"quantities.{line_id}", "the shipment has no such item"))
+        if errors:
+            raise Invalid("Cannot record this shipment", errors)
+        from liangcao.demand.models import Fulfilment
+
+        for line_id, quantity in quantities.items():
+            line = lines[line_id]
+            if Fulfilment.objects.filter(line=line, document=document).exists():
+                continue
+            if quantity > line.open_quantity:
+                raise Conflict(
+                    f"{line.item.code}: {quantity} is more than the {line.open_quantity} still open"
+                )
+            Fulfilment.objects.create(line=line, document=document,
+                                      document_line=by_item[line.item_id], quantity=quantity)
+        _refresh_line_progress(req)
+        _save_state(req)
+        return req
+
+
+def requisition_refresh(*, requisition_id: int) -> None:
+    """Bring shipped/received and the state up to date after a shipment moved (internal: called
+    when the ledger reports a shipment changed; no user check)."""
+    with transaction.atomic(durable=True):
+        req = Requisition.objects.select_for_update().filter(pk=requisition_id).first()
+        if req is None:
+            return
+        _refresh_line_progress(req)
+        _save_state(req)

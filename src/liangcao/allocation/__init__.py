@@ -1,0 +1,1 @@
+"""Allocation: the pure engine (`engine/`, no Django) and the Django side (runs, commit)."""
