@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from liangcao.allocation.api import router as allocation_router
 from liangcao.catalog.api import router as catalog_router
 from liangcao.core.api import API_AUTH, install_error_handlers
 from liangcao.core.api import router as token_router
@@ -21,4 +22,5 @@ api.add_router("/", orgs_router)
 api.add_router("/", catalog_router)
 api.add_router("/", token_router)
 api.add_router("/", demand_router)
+api.add_router("/", allocation_router)
 api.add_router("/", stock_router)

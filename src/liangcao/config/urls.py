@@ -12,5 +12,6 @@ urlpatterns = [
     path("stock/", include("liangcao.stock.urls")),
     path("demand/", include("liangcao.demand.urls")),
     path("logistics/", include("liangcao.logistics.urls")),
+    path("allocation/", include("liangcao.allocation.urls")),
     path("", include("liangcao.web.urls")),
 ]

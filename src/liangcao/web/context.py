@@ -34,6 +34,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links.append(NavLink(_("Demand lists"), reverse("demand-list"), "demand"))
     if scope.everything or scope.roles & {Role.APPROVER, Role.COMMANDER}:
         links.append(NavLink(_("Approval inbox"), reverse("demand-inbox"), "demand-inbox"))
+    if scope.everything or Role.COMMANDER in scope.roles:
+        links.append(NavLink(_("Allocation"), reverse("allocation-workbench"), "allocation"))
     links.append(NavLink(_("Stock"), reverse("stock-overview"), "stock"))
     links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:

@@ -1,0 +1,132 @@
+"""The commander's allocation workbench: pick the open demand, run, watch progress, read the
+proposal with explanations and the baselines' figures, override a line, commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liangcao.allocation import selectors, services
+from liangcao.allocation.models import RunStatus
+from liangcao.catalog.models import Category
+from liangcao.core.errors import DomainError
+from liangcao.orgs.models import Membership, Role
+from liangcao.orgs.selectors import node_list
+from liangcao.web.pages import form_once, new_form_token, page_view, paginate, user_of
+
+
+def _commanded_nodes(request: HttpRequest) -> Any:
+    user = user_of(request)
+    if user.is_superuser:
+        return node_list(user=user).filter(depth__lte=1)
+    ids = Membership.objects.filter(user=user, role=Role.COMMANDER, node__isnull=False).values(
+        "node_id"
+    )
+    return node_list(user=user).filter(pk__in=ids)
+
+
+@page_view
+def workbench(request: HttpRequest) -> HttpResponse:
+    """Start a run and list recent ones."""
+    user = user_of(request)
+    if request.method == "POST":
+        try:
+
+            def start(token: str) -> dict[str, Any]:
+                items = [c.strip() for c in request.POST.get("items", "").split(",") if c.strip()]
+                run = services.allocation_run_start(
+                    user=user,
+                    node_id=int(request.POST.get("node", "0") or 0),
+                    item_codes=items or None,
+                    category=request.POST.get("category") or None,
+                    policy=request.POST.get("policy") or "priority_leximin",
+                )
+                return {"id": run.pk}
+
+            answer = form_once(request, start)
+            return redirect("allocation-run", answer["id"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    context = {
+        "nodes": _commanded_nodes(request),
+        "categories": Category.choices,
+        "policies": services.POLICIES,
+        "page": paginate(request, selectors.run_list(user=user)),
+        "form_token": new_form_token(),
+    }
+    return render(request, "allocation/workbench.html", context)
+
+
+@page_view
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Progress while running (HTMX polls this page), then the proposal."""
+    run = selectors.run_get(user=user_of(request), run_id=run_id)
+    result = run.result or {}
+    instance = run.instance or {}
+    demands = {d["id"]: d for d in instance.get("demands", [])}
+    plan = selectors.effective_allocations(run)
+    sources: dict[str, list[str]] = {}
+    for a in plan:
+        sources.setdefault(a["demand"], []).append(f"{a['source']} × {a['qty']}")
+    rows = [
+        {
+            **line,
+            **demands.get(line["demand"], {}),
+            "sources": ", ".join(sources.get(line["demand"], [])),
+        }
+        for line in result.get("lines", [])
+    ]
+    rows.sort(key=lambda r: (r.get("class", 9), r.get("fill", 0)))
+    context = {
+        "run": run,
+        "rows": rows[:500],
+        "more": max(0, len(rows) - 500),
+        "metrics": result.get("metrics"),
+        "baselines": run.baselines or {},
+        "overrides": run.overrides.select_related("created_by"),
+        "form_token": new_form_token(),
+        "busy": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+    }
+    if request.headers.get("HX-Request"):
+        if context["busy"]:
+            return render(request, "allocation/_progress.html", context)
+        return HttpResponse(headers={"HX-Refresh": "true"})  # done: reload the whole page
+    return render(request, "allocation/run.html", context)
+
+
+@require_POST
+@page_view
+def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
+    """Override a line or commit the run — once per form token."""
+    user = user_of(request)
+
+    def act(token: str) -> dict[str, Any]:
+        if action == "override":
+            services.allocation_run_override(
+                user=user,
+                run_id=run_id,
+                demand=request.POST.get("demand", ""),
+                source=request.POST.get("source", ""),
+                quantity=int(request.POST.get("quantity", "-1") or -1)
+                if request.POST.get("quantity", "").strip().isdigit()
+                else -1,
+                reason=request.POST.get("reason", ""),
+            )
+        elif action == "commit":
+            services.allocation_run_commit(user=user, run_id=run_id)
+        return {"ok": True}
+
+    try:
+        form_once(request, act)
+        messages.success(request, _("Done."))
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+    return redirect("allocation-run", run_id)
