@@ -120,21 +120,28 @@ class Document(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
     state = models.CharField(_("state"), max_length=20, choices=DocumentState.choices)
+    # Plain FK indexes are left out where a composite index already leads with the column or
+    # nobody looks rows up by it: every index costs each posting (bench/ledger.py).
     source_site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     dest_site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     idempotency_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,13 +173,21 @@ class DocumentLine(models.Model):
     `received` counts what arrived of a shipment line (damaged included).
     """
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="lines")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )  # the unique (document, number) index serves lookups by document
     number = models.PositiveIntegerField()
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", db_index=False)
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
-    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     received = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -197,15 +212,22 @@ class Movement(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="movements")
     line = models.ForeignKey(DocumentLine, on_delete=models.PROTECT, related_name="movements")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements")
+    # item, lot and locations are served by the card and trace indexes below.
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", db_index=False)
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements", db_index=False)
     quantity = models.BigIntegerField()
-    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    to_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField()
     reverses = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     from_head = models.CharField(max_length=64, blank=True)
     to_head = models.CharField(max_length=64, blank=True)

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from liangcao.catalog.models import Item
@@ -110,6 +110,19 @@ def _site_for(actor: User, site_id: int, roles: frozenset[str], action: str) -> 
     return site
 
 
+def _sites_for(actor: User, site_ids: Sequence[int], roles: frozenset[str], action: str) -> None:
+    """Like `_site_for` for several sites in one query (the posting hot path)."""
+    wanted = set(site_ids)
+    if actor.is_superuser:
+        found = set(Site.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    else:
+        found = set(
+            site_list(user=actor, roles=roles).filter(pk__in=wanted).values_list("pk", flat=True)
+        )
+    for site_id in sorted(wanted - found):
+        _site_for(actor, site_id, roles, action)  # raises NotFound or Forbidden
+
+
 def _any_site(site_id: int) -> Site:
     site = Site.objects.filter(pk=site_id, is_active=True).first()
     if site is None:
@@ -156,14 +169,54 @@ def location_for(
     return location
 
 
+def _sql(sql: str, params: Sequence[Any], *, fetch: bool = True) -> list[tuple[Any, ...]]:
+    """Run one hand-written statement of the posting hot path (these run on every posting,
+    where the ORM's query building would cost more than the database; bench/ledger.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if fetch else []
+
+
 def _stores(*site_ids: int) -> dict[int, Location]:
     """The main store of each site, in one query when they exist."""
-    keys = {f"store:{s}:": s for s in site_ids}
-    found = {loc.site_id: loc for loc in Location.objects.filter(key__in=keys)}
+    keys = [f"store:{s}:" for s in site_ids]
+    marks = ", ".join(["%s"] * len(keys))
+    rows = _sql(f"SELECT id, key, site_id FROM stock_location WHERE key IN ({marks})", keys)  # noqa: S608
+    found = {
+        site: Location(id=pk, key=key, kind=LocationKind.STORE, site_id=site)
+        for pk, key, site in rows
+    }
     for site_id in site_ids:
         if site_id not in found:
             found[site_id] = location_for(LocationKind.STORE, site_id=site_id)
-    return {k: v for k, v in found.items() if k is not None}
+    return found
+
+
+def _posting_stores(
+    actor: User, site_ids: Sequence[int], roles: frozenset[str], action: str
+) -> dict[int, Location]:
+    """The stores of sites where the actor may post (NotFound/Forbidden otherwise); a
+    superuser's check and the store lookup are one query on this hot path."""
+    if not actor.is_superuser:
+        _sites_for(actor, site_ids, roles, action)
+        return _stores(*site_ids)
+    marks = ", ".join(["%s"] * len(site_ids))
+    rows = _sql(
+        "SELECT s.id, l.id, l.key FROM orgs_site s LEFT JOIN stock_location l "  # noqa: S608
+        f"ON l.key = ('store:' || CAST(s.id AS TEXT) || ':') WHERE s.id IN ({marks})",
+        list(site_ids),
+    )
+    if len(rows) != len(set(site_ids)):
+        raise NotFound("No such site")
+    stores = {
+        site: Location(id=pk, key=key, kind=LocationKind.STORE, site_id=site)
+        for site, pk, key in rows
+        if pk is not None
+    }
+    for site in site_ids:
+        if site not in stores:
+            stores[site] = location_for(LocationKind.STORE, site_id=site)
+    return stores
 
 
 def default_lot(item_id: int) -> Lot:
@@ -273,21 +326,71 @@ class LockedBalances:
 
     def lock(self, wants: Iterable[tuple[int, int, int | None]]) -> None:
         """Lock (location, item, lot) rows; lot None locks every lot of (location, item)."""
-        query = Q()
-        for location_id, item_id, lot_id in set(wants):
+        clauses: list[str] = []
+        params: list[int] = []
+        for location_id, item_id, lot_id in sorted(
+            set(wants), key=lambda k: (k[0], k[1], k[2] or 0)
+        ):
             if lot_id is None:
-                query |= Q(location_id=location_id, item_id=item_id)
+                clauses.append("(location_id = %s AND item_id = %s)")
+                params += [location_id, item_id]
             else:
-                query |= Q(location_id=location_id, item_id=item_id, lot_id=lot_id)
-        if not query:
+                clauses.append("(location_id = %s AND item_id = %s AND lot_id = %s)")
+                params += [location_id, item_id, lot_id]
+        if not clauses:
             return
-        locked = (
-            Balance.objects.select_for_update(of=("self",))
-            .filter(query)
-            .order_by("location_id", "item_id", "lot_id")
+        # Hand-written SQL: this statement runs on every posting (see bench/ledger.py).
+        sql = (
+            "SELECT id, location_id, item_id, lot_id, held, on_hand, reserved, head "  # noqa: S608
+            f"FROM stock_balance WHERE {' OR '.join(clauses)} "
+            "ORDER BY location_id, item_id, lot_id"
         )
-        for b in locked:
-            self.rows[(b.location_id, b.item_id, b.lot_id)] = _Row(b, b.on_hand, b.reserved, b.head)
+        if connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        for pk, loc, item, lot, held, on_hand, reserved, head in _sql(sql, params):
+            b = Balance(
+                id=pk,
+                location_id=loc,
+                item_id=item,
+                lot_id=lot,
+                held=bool(held),
+                on_hand=on_hand,
+                reserved=reserved,
+                head=head,
+            )
+            self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
+
+    def lock_stores(self, site_ids: Sequence[int], item_ids: Sequence[int]) -> dict[int, Location]:
+        """Lock every row of `item_ids` in the stores of `site_ids` (one ordered statement) and
+        return the stores those rows revealed, by site."""
+        keys = [f"store:{s}:" for s in site_ids]
+        sql = (
+            "SELECT b.id, b.location_id, b.item_id, b.lot_id, b.held, b.on_hand, b.reserved, "  # noqa: S608
+            "b.head, l.site_id, l.key FROM stock_balance b "
+            "JOIN stock_location l ON l.id = b.location_id "
+            f"WHERE l.key IN ({', '.join(['%s'] * len(keys))}) "
+            f"AND b.item_id IN ({', '.join(['%s'] * len(item_ids))}) "
+            "ORDER BY b.location_id, b.item_id, b.lot_id"
+        )
+        if connection.features.has_select_for_update:
+            sql += " FOR UPDATE OF b"
+        stores: dict[int, Location] = {}
+        for pk, loc, item, lot, held, on_hand, reserved, head, site, key in _sql(
+            sql, [*keys, *item_ids]
+        ):
+            b = Balance(
+                id=pk,
+                location_id=loc,
+                item_id=item,
+                lot_id=lot,
+                held=bool(held),
+                on_hand=on_hand,
+                reserved=reserved,
+                head=head,
+            )
+            self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
+            stores[site] = Location(id=loc, key=key, kind=LocationKind.STORE, site_id=site)
+        return stores
 
     def row(self, key: BalanceKey) -> _Row:
         """A locked row, creating (and locking) it when it does not exist yet."""
@@ -354,6 +457,8 @@ class LockedBalances:
             if k[0] == location_id and k[1] == item_id and (lot_id is None or k[2] == lot_id)
         )
         item = Item.objects.filter(pk=item_id).values_list("code", flat=True).first()
+        if item is None:
+            raise Invalid("Unknown item", [FieldError("item_id", f"no item with id {item_id}")])
         raise Conflict(
             f"Not enough {item} at {_describe(location_id)}: {max(total, 0)} available, "
             f"{quantity} requested",
@@ -427,21 +532,69 @@ class LockedBalances:
         r.reserved += quantity
         r.d_reserved += quantity
 
-    def flush(self) -> list[Movement]:
-        """Insert the movements and write each touched balance row once (F() updates)."""
-        created = Movement.objects.bulk_create(self.movements) if self.movements else []
-        for r in self.rows.values():
-            if r.d_on_hand == 0 and r.d_reserved == 0 and r.head == r.balance.head:
-                continue
-            Balance.objects.filter(pk=r.balance.pk).update(
-                on_hand=F("on_hand") + r.d_on_hand,
-                reserved=F("reserved") + r.d_reserved,
-                head=r.head,
-            )
+    def flush(self) -> None:
+        """Insert the movements and write every touched balance row with a relative
+        (on_hand + delta) update — on PostgreSQL in one statement, as this runs on every
+        posting (bench/ledger.py)."""
+        touched = [
+            r for r in self.rows.values() if r.d_on_hand or r.d_reserved or r.head != r.balance.head
+        ]
+        if connection.vendor == "postgresql" and touched:
+            _flush_postgresql(self.movements, touched)
+        else:
+            Movement.objects.bulk_create(self.movements)
+            for r in touched:
+                Balance.objects.filter(pk=r.balance.pk).update(
+                    on_hand=F("on_hand") + r.d_on_hand,
+                    reserved=F("reserved") + r.d_reserved,
+                    head=r.head,
+                )
+        for r in touched:
             r.balance.on_hand, r.balance.reserved, r.balance.head = r.on_hand, r.reserved, r.head
             r.d_on_hand = r.d_reserved = 0
         self.movements = []
-        return created
+
+
+_MOVEMENT_COLUMNS = (
+    "document_id, line_id, item_id, lot_id, quantity, from_location_id, to_location_id, "
+    "actor_id, created_at, reverses_id, from_head, to_head, hash"
+)
+
+
+def _flush_postgresql(movements: list[Movement], touched: list[_Row]) -> None:
+    params: list[Any] = []
+    for m in movements:
+        params += [
+            m.document_id,
+            m.line_id,
+            m.item_id,
+            m.lot_id,
+            m.quantity,
+            m.from_location_id,
+            m.to_location_id,
+            m.actor_id,
+            m.created_at,
+            m.reverses_id,
+            m.from_head,
+            m.to_head,
+            m.hash,
+        ]
+    for r in touched:
+        params += [r.balance.pk, r.d_on_hand, r.d_reserved, r.head]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(movements))
+    deltas = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s)"] * len(touched))
+    insert = ""
+    if movements:
+        insert = (
+            f"WITH inserted AS (INSERT INTO stock_movement ({_MOVEMENT_COLUMNS}) VALUES {rows}) "  # noqa: S608
+        )
+    _sql(
+        insert + "UPDATE stock_balance AS b SET on_hand = b.on_hand + v.d_on_hand, "  # noqa: S608
+        "reserved = b.reserved + v.d_reserved, head = v.head "
+        f"FROM (VALUES {deltas}) AS v(id, d_on_hand, d_reserved, head) WHERE b.id = v.id",
+        params,
+        fetch=False,
+    )
 
 
 # --- documents -----------------------------------------------------------------------------
@@ -503,8 +656,8 @@ def _new_document(
     kind: str,
     state: str,
     *,
-    source: Site | None,
-    dest: Site | None,
+    source: Site | int | None,
+    dest: Site | int | None,
     reason: str = "",
     key: str = "",
     reverses: Document | None = None,
@@ -512,8 +665,8 @@ def _new_document(
     return Document.objects.create(
         kind=kind,
         state=state,
-        source_site=source,
-        dest_site=dest,
+        source_site_id=source.pk if isinstance(source, Site) else source,
+        dest_site_id=dest.pk if isinstance(dest, Site) else dest,
         reason=reason[:300],
         created_by=actor,
         idempotency_key=key,
@@ -522,13 +675,13 @@ def _new_document(
 
 
 def _new_lines(
-    document: Document, specs: Sequence[tuple[Item, int | None, int, Location, Location]]
+    document: Document, specs: Sequence[tuple[Item | int, int | None, int, Location, Location]]
 ) -> list[DocumentLine]:
     lines = [
         DocumentLine(
             document=document,
             number=n,
-            item=item,
+            item_id=item.pk if isinstance(item, Item) else item,
             lot_id=lot_id,
             quantity=qty,
             from_location=src,
@@ -543,18 +696,84 @@ def _new_lines(
     return created
 
 
-def _post_lines(actor: User, document: Document, lines: Sequence[DocumentLine]) -> list[Movement]:
+def _new_document_with_lines(
+    actor: User,
+    kind: str,
+    state: str,
+    *,
+    source: int | None,
+    dest: int | None,
+    key: str,
+    specs: Sequence[tuple[Item | int, int | None, int, Location, Location]],
+) -> tuple[Document, list[DocumentLine]]:
+    """A document and its lines; on PostgreSQL one INSERT … WITH statement (hot path)."""
+    if connection.vendor != "postgresql":
+        document = _new_document(actor, kind, state, source=source, dest=dest, key=key)
+        return document, _new_lines(document, specs)
+    now = timezone.now()
+    values = ", ".join(
+        ["(%s::int, %s::bigint, %s::bigint, %s::int, %s::bigint, %s::bigint)"] * len(specs)
+    )
+    params: list[Any] = [kind, state, source, dest, actor.pk, key, now, now]
+    for n, (item, lot_id, qty, src, dst) in enumerate(specs, start=1):
+        params += [n, item.pk if isinstance(item, Item) else item, lot_id, qty, src.pk, dst.pk]
+    returned_rows = _sql(
+        "WITH d AS (INSERT INTO stock_document (kind, state, source_site_id, dest_site_id, "  # noqa: S608
+        "reason, created_by_id, idempotency_key, created_at, updated_at) "
+        "VALUES (%s, %s, %s, %s, '', %s, %s, %s, %s) RETURNING id) "
+        "INSERT INTO stock_documentline (document_id, number, item_id, lot_id, quantity, "
+        "from_location_id, to_location_id, received) "
+        "SELECT d.id, v.n, v.item, v.lot, v.qty, v.src, v.dst, 0 "
+        f"FROM d, (VALUES {values}) AS v(n, item, lot, qty, src, dst) "
+        "RETURNING id, document_id, number",
+        params,
+    )
+    returned = sorted(returned_rows, key=lambda r: r[2])
+    document = Document(
+        id=returned[0][1],
+        kind=kind,
+        state=state,
+        source_site_id=source,
+        dest_site_id=dest,
+        created_by=actor,
+        idempotency_key=key,
+        created_at=now,
+        updated_at=now,
+    )
+    lines = []
+    for (pk, _, number), (item, lot_id, qty, src, dst) in zip(returned, specs, strict=True):
+        line = DocumentLine(
+            id=pk,
+            document=document,
+            number=number,
+            item_id=item.pk if isinstance(item, Item) else item,
+            lot_id=lot_id,
+            quantity=qty,
+            from_location=src,
+            to_location=dst,
+        )
+        lines.append(line)
+    return document, lines
+
+
+def _post_lines(
+    actor: User,
+    document: Document,
+    lines: Sequence[DocumentLine],
+    ledger: LockedBalances | None = None,
+) -> None:
     """Internal step: move every line from its from- to its to-location (lot None: FEFO).
 
-    Locks all rows the lines may touch in one ordered query; raises Conflict on a shortage.
-    Composable inside a larger transaction.
+    Locks all rows the lines may touch in one ordered query (unless `ledger` already holds
+    them); raises Conflict on a shortage. Composable inside a larger transaction.
     """
-    ledger = LockedBalances(actor_id=actor.pk)
-    wants: list[tuple[int, int, int | None]] = []
-    for line in lines:
-        wants.append((line.from_location_id, line.item_id, line.lot_id))
-        wants.append((line.to_location_id, line.item_id, line.lot_id))
-    ledger.lock(wants)
+    if ledger is None:
+        ledger = LockedBalances(actor_id=actor.pk)
+        wants: list[tuple[int, int, int | None]] = []
+        for line in lines:
+            wants.append((line.from_location_id, line.item_id, line.lot_id))
+            wants.append((line.to_location_id, line.item_id, line.lot_id))
+        ledger.lock(wants)
     for line in lines:
         source_held = line.from_location.kind in HELD_KINDS
         if source_held:
@@ -571,7 +790,7 @@ def _post_lines(actor: User, document: Document, lines: Sequence[DocumentLine]) 
             picks = [(key, line.quantity)]
         for key, qty in picks:
             ledger.move(line=line, key=key, to_location_id=line.to_location_id, quantity=qty)
-    return ledger.flush()
+    ledger.flush()
 
 
 def receipt_post(
@@ -671,23 +890,32 @@ def transfer_post(
         found = _existing(actor, idempotency_key)
         if found is not None:
             return found
-        source = _site_for(actor, from_site_id, POSTING_ROLES, "move stock out")
-        dest = _site_for(actor, to_site_id, POSTING_ROLES, "move stock in")
-        stores = _stores(source.pk, dest.pk)
-        items = _items(line.item_id for line in lines)
-        document = _new_document(
+        sites = [from_site_id, to_site_id]
+        if not actor.is_superuser:
+            _sites_for(actor, sites, POSTING_ROLES, "move stock")
+        # Lock first, finding the stores through their rows: one statement instead of two on
+        # the hot path. A store without rows for these items yet takes the general lookup.
+        ledger = LockedBalances(actor_id=actor.pk)
+        stores = ledger.lock_stores(sites, sorted({s.item_id for s in lines}))
+        if len(stores) < len(sites):
+            stores |= _posting_stores(
+                actor, [s for s in sites if s not in stores], POSTING_ROLES, "move stock"
+            )
+        # Items are not fetched: an unknown item has no stock, and `pick` says which.
+        specs = [
+            (s.item_id, s.lot_id, s.quantity, stores[from_site_id], stores[to_site_id])
+            for s in lines
+        ]
+        document, new_lines = _new_document_with_lines(
             actor,
             DocumentKind.TRANSFER,
             DocumentState.POSTED,
-            source=source,
-            dest=dest,
+            source=from_site_id,
+            dest=to_site_id,
             key=idempotency_key,
+            specs=specs,
         )
-        specs = [
-            (items[s.item_id], s.lot_id, s.quantity, stores[source.pk], stores[dest.pk])
-            for s in lines
-        ]
-        _post_lines(actor, document, _new_lines(document, specs))
+        _post_lines(actor, document, new_lines, ledger)
         return document
 
     return _idempotent_run(actor, idempotency_key, work)
