@@ -17,13 +17,14 @@ from liangcao.orgs.models import Membership, Node, Site, User
 from liangcao.scenarios.demo import DemoResult
 from tests.orgs.test_scope_matrix import API_DEMAND, _web_rows, expected_visibility
 
-ACTIONS = ["submit", "sign", "fast-track", "escalate", "cancel"]
+ACTIONS = ["submit", "sign", "fast-track", "escalate", "cancel", "close"]
 BODIES: dict[str, dict[str, object]] = {
     "submit": {},
     "sign": {"approve": True},
     "fast-track": {"reason": "urgent"},
     "escalate": {"quantities": {"1": 1}},
     "cancel": {"reason": "test"},
+    "close": {},
 }
 
 

@@ -75,6 +75,7 @@ API_DEMAND = {
     "/api/v1/requisitions/{requisition_id}/fast-track",
     "/api/v1/requisitions/{requisition_id}/escalate",
     "/api/v1/requisitions/{requisition_id}/cancel",
+    "/api/v1/requisitions/{requisition_id}/close",
 }
 WEB_DEMAND = {
     "demand-list",

@@ -127,6 +127,10 @@ class ReasonIn(Schema):
     reason: str
 
 
+class CommentIn(Schema):
+    comment: str = ""
+
+
 class EscalateIn(Schema):
     quantities: dict[int, int]
     note: str = ""
@@ -242,6 +246,15 @@ def escalate(request: HttpRequest, requisition_id: int, payload: EscalateIn) -> 
         note=payload.note,
     )
     return Status(201, _detail(request, child.pk))
+
+
+@router.post("/requisitions/{requisition_id}/close", response=_WRITE)
+def close(request: HttpRequest, requisition_id: int, payload: CommentIn) -> Any:
+    """Close a list whose shipments have all ended."""
+    services.requisition_close(
+        user=_user(request), requisition_id=requisition_id, comment=payload.comment
+    )
+    return _detail(request, requisition_id)
 
 
 @router.post("/requisitions/{requisition_id}/cancel", response=_WRITE)

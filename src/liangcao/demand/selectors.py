@@ -158,6 +158,10 @@ def requisition_actions(*, user: User, requisition: Requisition) -> set[str]:
         is_requester or requisition.serving_node_id in signs
     ):
         actions.add("cancel")
+    if requisition.state in {S.DISPATCHED, S.RECEIVED} and (
+        is_requester or requisition.serving_node_id in signs
+    ):
+        actions.add("close")
     if (
         requisition.state in {S.APPROVED, S.PARTLY_ALLOCATED, S.ALLOCATED}
         and requisition.serving_node_id in signs

@@ -55,9 +55,10 @@ def _may_act_for(user: User, node_id: int) -> bool:
     """A commander or approver at the node or above it (a city commander allocates a district's
     lists)."""
     above = NodeClosure.objects.filter(descendant_id=node_id).values("ancestor_id")
-    return user.is_superuser or Membership.objects.filter(
-        user=user, role__in=SIGNING_ROLES, node_id__in=above
-    ).exists()
+    return (
+        user.is_superuser
+        or Membership.objects.filter(user=user, role__in=SIGNING_ROLES, node_id__in=above).exists()
+    )
 
 
 def _locked(user: User, requisition_id: int) -> Requisition:
@@ -453,17 +454,22 @@ SHIPPED_STATES = {"dispatched", "partially_received", "received", "closed"}
 
 def _refresh_line_progress(req: Requisition) -> None:
     """Re-derive shipped and received of each line from its fulfilments' shipments."""
-    lines = list(req.lines.select_for_update().prefetch_related("fulfilments__document_line",
-                                                                 "fulfilments__document"))
+    lines = list(
+        req.lines.select_for_update().prefetch_related(
+            "fulfilments__document_line__discrepancies", "fulfilments__document"
+        )
+    )
     for line in lines:
         fulfilments = list(line.fulfilments.all())
-        line.allocated = sum(
-            f.quantity for f in fulfilments if f.document.state != "cancelled"
+        line.allocated = sum(f.quantity for f in fulfilments if f.document.state != "cancelled")
+        line.shipped = sum(f.quantity for f in fulfilments if f.document.state in SHIPPED_STATES)
+        # The ledger counts damaged units as accounted for on the shipment line; the list
+        # counts only the good units that arrived.
+        line.received = sum(
+            f.document_line.received
+            - sum(d.quantity for d in f.document_line.discrepancies.all() if d.kind == "damaged")
+            for f in fulfilments
         )
-        line.shipped = sum(
-            f.quantity for f in fulfilments if f.document.state in SHIPPED_STATES
-        )
-        line.received = sum(f.document_line.received for f in fulfilments)
     RequisitionLine.objects.bulk_update(lines, ["allocated", "shipped", "received"])
 
 
@@ -483,8 +489,12 @@ def requisition_record_shipment(
         req = _locked(user, requisition_id)
         if not _may_act_for(user, req.serving_node_id):
             raise Forbidden("Only commanders or approvers of the serving level or above allocate")
-        _require_state(req, RequisitionState.APPROVED, RequisitionState.PARTLY_ALLOCATED,
-                       RequisitionState.ALLOCATED)
+        _require_state(
+            req,
+            RequisitionState.APPROVED,
+            RequisitionState.PARTLY_ALLOCATED,
+            RequisitionState.ALLOCATED,
+        )
         document = Document.objects.filter(pk=document_id, dest_site_id=req.site_id).first()
         if document is None:
             raise Invalid("Not a shipment to this site", [FieldError("document_id", "unknown")])
@@ -509,8 +519,9 @@ def requisition_record_shipment(
                 raise Conflict(
                     f"{line.item.code}: {quantity} is more than the {line.open_quantity} still open"
                 )
-            Fulfilment.objects.create(line=line, document=document,
-                                      document_line=by_item[line.item_id], quantity=quantity)
+            Fulfilment.objects.create(
+                line=line, document=document, document_line=by_item[line.item_id], quantity=quantity
+            )
         _refresh_line_progress(req)
         _save_state(req)
         return req
@@ -525,3 +536,32 @@ def requisition_refresh(*, requisition_id: int) -> None:
             return
         _refresh_line_progress(req)
         _save_state(req)
+
+
+def requisition_close(*, user: User, requisition_id: int, comment: str = "") -> Requisition:
+    """Close a list whose shipments have all ended (received or closed with their shortfalls
+    recorded in the ledger as discrepancies); what was never allocated or escalated is given up.
+
+    Raises NotFound, Forbidden (neither a requester of the site nor the serving level),
+    Conflict (a shipment is still open, or nothing was ever shipped and the list is not empty).
+    """
+    with transaction.atomic(durable=True):
+        req = _locked(user, requisition_id)
+        if not (
+            site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists()
+            or _may_act_for(user, req.serving_node_id)
+        ):
+            raise Forbidden("Only the site's requesters or the serving level close a list")
+        _refresh_line_progress(req)
+        _save_state(req)
+        _require_state(req, RequisitionState.DISPATCHED, RequisitionState.RECEIVED)
+        open_shipments = req.lines.filter(
+            fulfilments__document__state__in=["reserved", "dispatched", "partially_received"]
+        ).exists()
+        if open_shipments:
+            raise Conflict(f"Requisition {req.number} still has shipments on the way")
+        req.state = RequisitionState.CLOSED
+        req.closed_at = timezone.now()
+        req.end_reason = comment.strip()
+        req.save(update_fields=["state", "closed_at", "end_reason"])
+        return req

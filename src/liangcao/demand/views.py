@@ -213,6 +213,10 @@ def requisition_action(request: HttpRequest, requisition_id: int, action: str) -
                 quantities=_quantities(request, "escalate_"),
                 note=comment,
             )
+        elif action == "close":
+            req = services.requisition_close(
+                user=user, requisition_id=requisition_id, comment=comment
+            )
         elif action == "cancel":
             req = services.requisition_cancel(
                 user=user, requisition_id=requisition_id, reason=comment

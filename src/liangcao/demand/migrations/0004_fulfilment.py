@@ -5,27 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('demand', '0003_countersign_rule_help_text'),
-        ('stock', '0002_append_only_triggers'),
+        ("demand", "0003_countersign_rule_help_text"),
+        ("stock", "0002_append_only_triggers"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Fulfilment',
+            name="Fulfilment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(verbose_name='quantity')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fulfilments', to='stock.document')),
-                ('document_line', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='fulfilment', to='stock.documentline')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fulfilments', to='demand.requisitionline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField(verbose_name="quantity")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fulfilments",
+                        to="stock.document",
+                    ),
+                ),
+                (
+                    "document_line",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fulfilment",
+                        to="stock.documentline",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fulfilments",
+                        to="demand.requisitionline",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fulfilment',
-                'verbose_name_plural': 'fulfilments',
-                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='fulfilment_positive')],
+                "verbose_name": "fulfilment",
+                "verbose_name_plural": "fulfilments",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gt", 0)), name="fulfilment_positive"
+                    )
+                ],
             },
         ),
     ]
