@@ -46,13 +46,14 @@ class LinearProgram:
     index: NDArray[np.int32]
     value: NDArray[np.float64]
     maximise: bool = False
+    method: str = "simplex"  # "ipm" for one big LP where an integral vertex is not needed
 
 
 def solve(lp: LinearProgram) -> NDArray[np.float64]:
     """The optimal column values. Raises RuntimeError when HiGHS finds no optimum."""
     h = _highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("solver", lp.method)
     h.setOptionValue("threads", 1)
     model = highspy.HighsLp()
     model.num_col_ = len(lp.cost)
