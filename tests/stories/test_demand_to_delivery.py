@@ -198,3 +198,39 @@ def test_a_community_list_from_request_to_delivery(
     assert sum(ln.get("quantity_in", 0) or 0 for ln in point_card) == 900
     assert point_card[-1]["balance"] == 900
     call_command("ledger_check")
+
+
+def test_a_list_follows_its_shipment_as_it_moves(
+    demo: DemoResult,
+    client_for: ClientFor,
+    user_named: Callable[[str], User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from liangcao.demand.services import LineIn, requisition_create, requisition_record_shipment
+    from liangcao.stock.services import shipment_dispatch, shipment_reserve
+
+    masks = Item.objects.get(code="MASK-N95")
+    depot = Site.objects.get(code="depot-d01")
+    stock_on_hand(user_named("district-warehouse-keeper"), depot, masks)
+    hospital = Membership.objects.get(user__username="hospital-requester").site
+    assert hospital is not None
+    admin = user_named("admin")
+    req = requisition_create(
+        user=admin, site_id=hospital.pk, submit=True, lines=[LineIn("MASK-N95", 100)]
+    )
+    post(client_for("district-approver"), f"/api/v1/requisitions/{req.pk}/sign", {"approve": True})
+    shipment = shipment_reserve(
+        actor=admin, from_site_id=depot.pk, to_site_id=hospital.pk, lines=[LineSpec(masks.pk, 100)]
+    )
+    requisition_record_shipment(
+        user=admin,
+        requisition_id=req.pk,
+        document_id=shipment.pk,
+        quantities={req.lines.get().pk: 100},
+    )
+    req.refresh_from_db()
+    assert req.state == "allocated"
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment_dispatch(actor=user_named("district-warehouse-keeper"), document_id=shipment.pk)
+    req.refresh_from_db()
+    assert req.state == "dispatched" and req.lines.get().shipped == 100

@@ -6,3 +6,6 @@ class DemandConfig(AppConfig):
     name = "liangcao.demand"
     label = "demand"
     verbose_name = _("Demand lists")
+
+    def ready(self) -> None:
+        from liangcao.demand import receivers  # noqa: F401 - connects the ledger's signals

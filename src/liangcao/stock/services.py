@@ -51,6 +51,7 @@ from liangcao.stock.models import (
     Reservation,
     ReservationState,
 )
+from liangcao.stock.signals import shipment_changed
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -1225,6 +1226,8 @@ def _shipment(
         raise Forbidden(f"You may not {action} shipment {document.pk}") from None
     if document.state not in states:
         raise Conflict(f"Shipment {document.pk} is {document.state}; cannot {action}")
+    document_id = document.pk
+    transaction.on_commit(lambda: shipment_changed.send(sender=Document, document_id=document_id))
     return document
 
 
