@@ -136,3 +136,57 @@ def test_runs_are_scoped_to_the_commanders_level(day3: None, client_for: ClientF
     )
     assert own.status_code == 201
     assert city.get(f"/api/v1/allocation/runs/{own.json()['id']}").status_code == 200
+
+
+def test_run_exports_its_proposal_with_explanations(day3: None, client_for: ClientFor) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    city = client_for("city-commander")
+    run_id = city.post(
+        "/api/v1/allocation/runs",
+        {"node_id": Node.objects.get(code="city").pk},
+        content_type="application/json",
+    ).json()["id"]
+    book = load_workbook(io.BytesIO(city.get(f"/allocation/runs/{run_id}/export.xlsx").content))
+    run = AllocationRun.objects.get(pk=run_id)
+    allocations = list(book["allocations"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[5] for r in allocations) == sum(a["qty"] for a in run.result["allocations"])
+    lines = list(book["lines"].iter_rows(min_row=2, values_only=True))
+    assert len(lines) == len(run.result["lines"]) and all(r[8] for r in lines)
+    assert (
+        client_for("district-commander").get(f"/allocation/runs/{run_id}/export.xlsx").status_code
+        == 404
+    )
+
+
+def test_commanders_inbox_shows_open_demand_and_shipments_in_transit(
+    day3: None, client_for: ClientFor
+) -> None:
+    city = client_for("city-commander")
+    html = city.get("/demand/inbox/").content.decode()
+    assert 'data-testid="open-demand"' in html
+    run_id = city.post(
+        "/api/v1/allocation/runs",
+        {"node_id": Node.objects.get(code="city").pk},
+        content_type="application/json",
+    ).json()["id"]
+    city.post(
+        f"/api/v1/allocation/runs/{run_id}/commit",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="c1",
+    )
+    shipment = Document.objects.filter(kind=DocumentKind.SHIPMENT).first()
+    assert shipment is not None
+    city.post(
+        f"/api/v1/stock/shipments/{shipment.pk}/dispatch",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="d1",
+    )
+    html = city.get("/demand/inbox/").content.decode()
+    assert 'data-testid="in-transit"' in html and f"/logistics/shipments/{shipment.pk}/" in html
+    sheet = city.get("/logistics/shipments/export.xlsx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"

@@ -88,14 +88,26 @@ WEB_DEMAND = {
 }
 # Shipment pages: scope proven in tests/logistics/test_shipment_pages.py.
 WEB_LOGISTICS = {
-    "shipment-list", "shipment-detail", "shipment-note", "shipment-note-pdf", "shipment-action",
+    "shipment-list",
+    "shipment-export",
+    "shipment-detail",
+    "shipment-note",
+    "shipment-note-pdf",
+    "shipment-action",
 }
 # Allocation runs: scope proven in tests/allocation/test_run_pages.py.
 API_ALLOCATION = {
-    "/api/v1/allocation/runs", "/api/v1/allocation/runs/{run_id}",
-    "/api/v1/allocation/runs/{run_id}/overrides", "/api/v1/allocation/runs/{run_id}/commit",
+    "/api/v1/allocation/runs",
+    "/api/v1/allocation/runs/{run_id}",
+    "/api/v1/allocation/runs/{run_id}/overrides",
+    "/api/v1/allocation/runs/{run_id}/commit",
 }
-WEB_ALLOCATION = {"allocation-workbench", "allocation-run", "allocation-run-action"}
+WEB_ALLOCATION = {
+    "allocation-workbench",
+    "allocation-run",
+    "allocation-run-action",
+    "allocation-run-export",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -127,14 +139,23 @@ def _url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> It
 def test_every_endpoint_is_in_the_matrix() -> None:
     openapi_paths = set(api.get_openapi_schema()["paths"])
     classified_api = (
-        set(API_SCOPED_LISTS) | set(API_SCOPED_DETAILS) | API_UNSCOPED | API_STOCK | API_DEMAND
+        set(API_SCOPED_LISTS)
+        | set(API_SCOPED_DETAILS)
+        | API_UNSCOPED
+        | API_STOCK
+        | API_DEMAND
         | API_ALLOCATION
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
     classified_web = (
-        set(WEB_SCOPED_LISTS) | set(WEB_SCOPED_DETAILS) | WEB_UNSCOPED | WEB_STOCK | WEB_DEMAND
-        | WEB_LOGISTICS | WEB_ALLOCATION
+        set(WEB_SCOPED_LISTS)
+        | set(WEB_SCOPED_DETAILS)
+        | WEB_UNSCOPED
+        | WEB_STOCK
+        | WEB_DEMAND
+        | WEB_LOGISTICS
+        | WEB_ALLOCATION
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -15,9 +15,17 @@ from liangcao.allocation import selectors, services
 from liangcao.allocation.models import RunStatus
 from liangcao.catalog.models import Category
 from liangcao.core.errors import DomainError
+from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import Membership, Role
 from liangcao.orgs.selectors import node_list
-from liangcao.web.pages import form_once, new_form_token, page_view, paginate, user_of
+from liangcao.web.pages import (
+    form_once,
+    new_form_token,
+    page_view,
+    paginate,
+    user_of,
+    xlsx_response,
+)
 
 
 def _commanded_nodes(request: HttpRequest) -> Any:
@@ -130,3 +138,63 @@ def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
         details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         messages.error(request, f"{exc.message}. {details}" if details else exc.message)
     return redirect("allocation-run", run_id)
+
+
+@page_view
+def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The proposal (overrides applied) and each line's explanation as .xlsx."""
+    run = selectors.run_get(user=user_of(request), run_id=run_id)
+    demands = {d["id"]: d for d in (run.instance or {}).get("demands", [])}
+    lines = (run.result or {}).get("lines", [])
+    plan = selectors.effective_allocations(run)
+    return xlsx_response(
+        write_workbook(
+            [
+                (
+                    "allocations",
+                    ["line", "site", "item", "class", "source", "quantity"],
+                    (
+                        [
+                            a["demand"],
+                            demands[a["demand"]]["point"],
+                            demands[a["demand"]]["item"],
+                            demands[a["demand"]]["class"],
+                            a["source"],
+                            a["qty"],
+                        ]
+                        for a in plan
+                        if a["qty"]
+                    ),
+                ),
+                (
+                    "lines",
+                    [
+                        "line",
+                        "site",
+                        "item",
+                        "class",
+                        "requested",
+                        "allocated",
+                        "fill",
+                        "reason",
+                        "原因",
+                    ],
+                    (
+                        [
+                            ln["demand"],
+                            demands[ln["demand"]]["point"],
+                            demands[ln["demand"]]["item"],
+                            demands[ln["demand"]]["class"],
+                            demands[ln["demand"]]["qty"],
+                            ln["allocated"],
+                            round(ln["fill"], 4),
+                            ln["reason"]["text_en"],
+                            ln["reason"]["text_zh"],
+                        ]
+                        for ln in lines
+                    ),
+                ),
+            ]
+        ),
+        f"allocation-run-{run.pk}.xlsx",
+    )

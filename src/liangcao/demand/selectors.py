@@ -170,3 +170,24 @@ def requisition_actions(*, user: User, requisition: Requisition) -> set[str]:
     ):
         actions.add("escalate")
     return actions
+
+
+def open_demand_by_class(*, user: User) -> list[dict[str, object]]:
+    """Open lists in scope, per priority class: lists, lines and units still open."""
+    from django.db.models import Count, F, Sum
+
+    return list(
+        RequisitionLine.objects.filter(
+            requisition__in=requisition_list(user=user, open_only=True).values("pk"),
+            approved__isnull=False,
+        )
+        .values(priority=F("requisition__priority_class"))
+        .annotate(
+            lists=Count("requisition", distinct=True),
+            lines=Count("id"),
+            approved=Sum("approved"),
+            allocated=Sum("allocated"),
+            escalated=Sum("escalated"),
+        )
+        .order_by("priority")
+    )

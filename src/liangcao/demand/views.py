@@ -18,6 +18,7 @@ from liangcao.demand import excel, selectors, services
 from liangcao.demand.models import RequisitionState
 from liangcao.orgs.models import User
 from liangcao.orgs.selectors import site_list
+from liangcao.stock.selectors import document_list
 from liangcao.web.pages import (
     form_once,
     new_form_token,
@@ -71,6 +72,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "page": paginate(request, selectors.approval_inbox(user=user)),
         "overdue": selectors.overdue_fast_tracks(user=user)[:50],
+        "open_demand": selectors.open_demand_by_class(user=user),
+        "in_transit": document_list(user=user)
+        .filter(kind="shipment", state__in=["dispatched", "partially_received"])
+        .select_related("source_site", "dest_site")[:50],
     }
     return render(request, "demand/inbox.html", context)
 

@@ -4,6 +4,7 @@ from liangcao.logistics import views
 
 urlpatterns = [
     path("shipments/", views.shipment_list, name="shipment-list"),
+    path("shipments/export.xlsx", views.shipment_export, name="shipment-export"),
     path("shipments/<int:document_id>/", views.shipment_detail, name="shipment-detail"),
     path("shipments/<int:document_id>/note/", views.delivery_note, name="shipment-note"),
     path("shipments/<int:document_id>/note.pdf", views.delivery_note_pdf, name="shipment-note-pdf"),

@@ -12,11 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
+from liangcao.core.xlsx import write_workbook
 from liangcao.logistics import documents, selectors, services
 from liangcao.orgs.selectors import site_list
 from liangcao.stock import services as stock
 from liangcao.stock.models import Document, DocumentState
-from liangcao.web.pages import form_once, new_form_token, page_view, paginate, user_of
+from liangcao.web.pages import (
+    form_once,
+    new_form_token,
+    page_view,
+    paginate,
+    user_of,
+    xlsx_response,
+)
 
 
 @page_view
@@ -165,3 +173,27 @@ def delivery_note_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
     response = HttpResponse(documents.delivery_note_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="delivery-note-{document.pk}.pdf"'
     return response
+
+
+@page_view
+def shipment_export(request: HttpRequest) -> HttpResponse:
+    """Shipments in scope with their lines, as .xlsx."""
+    qs = selectors.shipment_list(
+        user=user_of(request), direction=request.GET.get("direction") or None
+    ).prefetch_related("lines__item", "lines__lot")
+    rows = (
+        [
+            d.pk,
+            d.source_site.code if d.source_site else "",
+            d.dest_site.code if d.dest_site else "",
+            d.state,
+            line.item.code,
+            line.lot.code if line.lot else "",
+            line.quantity,
+            line.received,
+        ]
+        for d in qs
+        for line in d.lines.all()
+    )
+    headers = ["shipment", "from", "to", "state", "item", "lot", "quantity", "received"]
+    return xlsx_response(write_workbook([("shipments", headers, rows)]), "shipments.xlsx")
