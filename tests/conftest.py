@@ -8,7 +8,7 @@ SQLite pass (LIANGCAO_SQLITE_PASS=1).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -16,6 +16,7 @@ from django.test import Client
 
 from liangcao.orgs.models import User
 from liangcao.scenarios.demo import DemoResult, demo_load
+from liangcao.stock.ledger_sql import drop_triggers, install_triggers
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -61,3 +62,22 @@ def client_for(user_named: Callable[[str], User]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+def empty_ledger() -> None:
+    """Empty stock_movement with the append-only guard lifted, then restore the guard, so that
+    committed (transaction=True) test data can be flushed (TRUNCATE of an empty table is
+    allowed)."""
+    drop_triggers(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM stock_movement")
+    finally:
+        install_triggers(connection)
+
+
+@pytest.fixture
+def empty_ledger_after() -> Iterator[None]:
+    """For transaction=True tests that post stock: empty the append-only table afterwards."""
+    yield
+    empty_ledger()

@@ -6,7 +6,7 @@ Told through the stock API: a keeper issues masks and her phone retries.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -19,7 +19,7 @@ from liangcao.core.models import IdempotencyKey, IdempotencyState
 from liangcao.orgs.models import User
 from liangcao.scenarios.demo import DemoResult
 from liangcao.stock.models import Document
-from tests.stock.conftest import Stock, empty_ledger
+from tests.stock.conftest import Stock
 
 ISSUE_PATH = "/api/v1/stock/documents"
 
@@ -40,12 +40,6 @@ def _post(client: Client, body: dict[str, object], key: str | None) -> object:
 @pytest.fixture
 def stock(demo: DemoResult) -> Stock:
     return Stock(admin=User.objects.get(username="admin"))
-
-
-@pytest.fixture
-def empty_ledger_after() -> Iterator[None]:
-    yield
-    empty_ledger()
 
 
 @pytest.fixture

@@ -3,17 +3,15 @@ teardown that lets committed (transaction=True) tests empty the append-only tabl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 
 from liangcao.catalog.models import Item
 from liangcao.orgs.models import Site, User
 from liangcao.scenarios.demo import DemoResult
 from liangcao.stock import services
-from liangcao.stock.ledger_sql import drop_triggers, install_triggers
 from liangcao.stock.models import Document
 
 
@@ -65,27 +63,9 @@ class Stock:
         )
 
 
-def empty_ledger() -> None:
-    """Empty stock_movement with the guard lifted, then restore the guard: committed test data
-    can then be flushed (TRUNCATE of an empty table is allowed)."""
-    drop_triggers(connection)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM stock_movement")
-    finally:
-        install_triggers(connection)
-
-
 @pytest.fixture
 def stock(demo: DemoResult) -> Stock:
     return Stock(admin=User.objects.get(username="admin"))
-
-
-@pytest.fixture
-def empty_ledger_after() -> Iterator[None]:
-    """For transaction=True tests: empty the append-only table after the test."""
-    yield
-    empty_ledger()
 
 
 Receive = Callable[..., Document]
