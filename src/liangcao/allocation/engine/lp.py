@@ -54,6 +54,8 @@ def solve(lp: LinearProgram) -> NDArray[np.float64]:
     h = _highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", lp.method)
+    if lp.method == "ipm":
+        h.setOptionValue("run_crossover", "off")  # the baseline needs a value, not a vertex
     h.setOptionValue("threads", 1)
     model = highspy.HighsLp()
     model.num_col_ = len(lp.cost)
