@@ -3,24 +3,21 @@ phone-sized screen, each person in their own session. Screenshots go to test-art
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from liangcao.catalog.models import Item
 from liangcao.orgs.models import Membership, Site, User
 from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
 from liangcao.stock.models import LocationKind
 from liangcao.stock.services import LineSpec, receipt_post
+from tests.browsers import chromium, screenshot
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "story"
 pytestmark = [pytest.mark.browser]
 
 
@@ -46,24 +43,8 @@ def city(transactional_db: None, live_server: Any, empty_ledger_after: None) -> 
 
 @pytest.fixture
 def browser(city: dict[str, Any]) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is missing: `make test` installs it")
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def as_user(browser: Browser, base: str, username: str) -> Page:
@@ -77,8 +58,7 @@ def as_user(browser: Browser, base: str, username: str) -> Page:
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, f"story/{name}")
 
 
 def click_and_wait(page: Page, selector: str) -> None:
