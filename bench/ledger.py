@@ -352,6 +352,8 @@ def _grow_ledger(world: dict[str, Any], target: int, hot: int) -> None:
 
 
 def _reads(world: dict[str, Any], quick: bool) -> dict[str, float]:
+    from django.db.models import Q
+
     from liangcao.orgs.models import User
     from liangcao.stock import selectors
     from liangcao.stock.audit import ledger_verify
@@ -369,21 +371,28 @@ def _reads(world: dict[str, Any], quick: bool) -> dict[str, float]:
             del commander._liangcao_scope  # a new request computes the scope again
     balances_p99 = _percentile(timings, 0.99)
     hot_site, hot_item = world["sites"][0], world["items"][0]
-    ids = list(Movement.objects.filter(item_id=hot_item).values_list("id", flat=True)[::997])
     card: list[float] = []
-    for i in range(30 if quick else 200):
+    cursor: str | None = None
+    pages = 0
+    while pages < (50 if quick else 2_000):  # page through the whole card, as a reader would
         started = time.perf_counter()
-        selectors.stock_card(
-            user=commander,
-            site_id=hot_site,
-            item_id=hot_item,
-            after=ids[i % len(ids)] if i % 4 else None,
-            limit=100,
+        page = selectors.stock_card(
+            user=commander, site_id=hot_site, item_id=hot_item, after=cursor, limit=100
         )
         card.append(time.perf_counter() - started)
+        pages += 1
         if hasattr(commander, "_liangcao_scope"):
             del commander._liangcao_scope
-    hot_count = Movement.objects.filter(item_id=hot_item).count()
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    card_rows = pages * 100
+    store = f"store:{hot_site}:"
+    hot_count = (
+        Movement.objects.filter(item_id=hot_item)
+        .filter(Q(to_location__key=store) | Q(from_location__key=store))
+        .count()
+    )
     started = time.perf_counter()
     report = ledger_verify()
     check = time.perf_counter() - started
@@ -392,6 +401,7 @@ def _reads(world: dict[str, Any], quick: bool) -> dict[str, float]:
         "balances_p99": balances_p99,
         "card_p99": _percentile(card, 0.99),
         "hot_movements": float(hot_count),
+        "card_rows": float(card_rows),
         "check_s": check,
         "movements": float(report.movements),
     }
@@ -423,13 +433,16 @@ def main() -> None:
     reads = _reads(world, args.quick)
     print(
         f"  ledger: {reads['movements']:,.0f} movements; "
-        f"hot item×store {reads['hot_movements']:,.0f}"
+        f"the carded item has {reads['hot_movements']:,.0f} at its store"
     )
     print(
         f"  balances of a {SITES:,}-site subtree: p99 {reads['balances_p99'] * 1000:.0f} ms "
         "(target < 200 ms)"
     )
-    print(f"  stock card page (100 rows): p99 {reads['card_p99'] * 1000:.0f} ms (target < 100 ms)")
+    print(
+        f"  stock card page (100 rows, paged through {reads['card_rows']:,.0f} rows): "
+        f"p99 {reads['card_p99'] * 1000:.0f} ms (target < 100 ms)"
+    )
     print(f"  ledger_check: {reads['check_s']:.1f} s (target < 60 s)")
 
 

@@ -1,5 +1,6 @@
-"""Fixtures for ledger tests: sites and items by code, stock received in one call, and the
-teardown that lets committed (transaction=True) tests empty the append-only table."""
+"""Fixtures for ledger tests: sites and items by code, stock received in one call.
+
+Committed (transaction=True) tests use `empty_ledger_after` from tests/conftest.py."""
 
 from __future__ import annotations
 

@@ -128,6 +128,10 @@ def test_the_stock_card_pages_forward_with_a_cursor(
     second = client.get("/api/v1/stock/card", {**params, "cursor": first["next_cursor"]}).json()
     assert [ln["balance"] for ln in second["lines"]] == [18]
     assert second["next_cursor"] is None
+    forged = client.get("/api/v1/stock/card", {**params, "cursor": "1:999"})
+    assert forged.status_code == 400
+    other_item = {**params, "item": stock.item("MASK-N95").pk, "cursor": first["next_cursor"]}
+    assert client.get("/api/v1/stock/card", other_item).status_code == 400
 
 
 def test_a_lot_is_traced_to_where_it_is_now(

@@ -146,7 +146,7 @@ class CardOut(Schema):
     item_id: int
     opening: int
     lines: list[CardLineOut]
-    next_cursor: int | None
+    next_cursor: str | None
 
 
 class TraceLineOut(Schema):
@@ -337,13 +337,13 @@ def cancel_shipment(request: HttpRequest, document_id: int) -> HttpResponse:
     return idempotent_response(request, run)
 
 
-@router.get("/stock/card", response={200: CardOut, 404: ErrorOut})
+@router.get("/stock/card", response={200: CardOut, 400: ErrorOut, 404: ErrorOut})
 def stock_card(
     request: HttpRequest,
     site: int,
     item: int,
     lot: int | None = None,
-    cursor: int | None = None,
+    cursor: str | None = None,
     limit: int = 100,
 ) -> Any:
     """Movements of an item at a site's store with the running balance; pass `next_cursor`

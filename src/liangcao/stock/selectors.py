@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core import signing
 from django.db.models import F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from liangcao.catalog.models import Item
-from liangcao.core.errors import FieldError, Invalid, NotFound
+from liangcao.core.errors import BadRequest, FieldError, Invalid, NotFound
 from liangcao.orgs.models import Site, SiteKind, User
 from liangcao.orgs.selectors import site_get, site_list
 from liangcao.stock.models import (
@@ -118,12 +119,33 @@ class StockCard:
     item: Item
     location: Location | None
     lines: list[CardLine]
-    next_cursor: int | None
+    next_cursor: str | None
     opening: int
 
 
 def _store(site: Site) -> Location | None:
     return Location.objects.filter(key=f"store:{site.pk}:").first()
+
+
+_CARD_CURSOR_SALT = "liangcao.stock.card"
+
+
+def _card_cursor(key: tuple[int, int, int | None], last_id: int, balance: int) -> str:
+    """An opaque, signed cursor carrying where the page ended and the running balance there,
+    so the next page needs no sum over history (a card may have 100,000 movements)."""
+    return signing.dumps([*key, last_id, balance], salt=_CARD_CURSOR_SALT, compress=True)
+
+
+def _read_card_cursor(token: str, key: tuple[int, int, int | None]) -> tuple[int, int]:
+    try:
+        site_id, item_id, lot_id, last_id, balance = signing.loads(token, salt=_CARD_CURSOR_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadRequest(
+            "Bad cursor", [FieldError("cursor", "not a cursor from this card")]
+        ) from None
+    if (site_id, item_id, lot_id) != key:
+        raise BadRequest("Bad cursor", [FieldError("cursor", "belongs to another card")])
+    return int(last_id), int(balance)
 
 
 def stock_card(
@@ -132,18 +154,20 @@ def stock_card(
     site_id: int,
     item_id: int,
     lot_id: int | None = None,
-    after: int | None = None,
+    after: str | None = None,
     limit: int = 100,
 ) -> StockCard:
     """The movements of one item (optionally one lot) at one site's store, oldest first, with
-    the running balance; `after` is the cursor (the last movement id of the previous page).
+    the running balance; `after` is the `next_cursor` of the previous page.
 
-    Raises NotFound (site outside scope, unknown item).
+    Raises NotFound (site outside scope, unknown item), BadRequest (a forged or foreign cursor).
     """
     site = site_get(user=user, site_id=site_id)
     item = Item.objects.filter(pk=item_id).first()
     if item is None:
         raise NotFound("No such item")
+    key = (site.pk, item_id, lot_id)
+    start, opening = _read_card_cursor(after, key) if after else (0, 0)
     limit = max(1, min(limit, MAX_PAGE))
     location = _store(site)
     if location is None:
@@ -151,7 +175,6 @@ def stock_card(
     base = Movement.objects.filter(item_id=item_id)
     if lot_id is not None:
         base = base.filter(lot_id=lot_id)
-    start = after or 0
     into = base.filter(to_location=location, id__gt=start).order_by("id")[: limit + 1]
     out_of = base.filter(from_location=location, id__gt=start).order_by("id")[: limit + 1]
     # Two index range scans (item, to|from, id) merged here: an OR would read every row.
@@ -160,13 +183,6 @@ def stock_card(
     ]
     has_more = len(rows) > limit
     ids = rows[:limit]
-    opening = 0
-    if start:
-        prior = base.filter(id__lte=start)
-        opening = (
-            (prior.filter(to_location=location).aggregate(s=Coalesce(Sum("quantity"), 0))["s"])
-            - (prior.filter(from_location=location).aggregate(s=Coalesce(Sum("quantity"), 0))["s"])
-        )
     movements = (
         Movement.objects.filter(pk__in=ids)
         .select_related("document", "lot", "from_location__site", "to_location__site")
@@ -193,7 +209,8 @@ def stock_card(
                 balance=running,
             )
         )
-    return StockCard(site, item, location, lines, ids[-1] if has_more and ids else None, opening)
+    cursor = _card_cursor(key, ids[-1], running) if has_more and ids else None
+    return StockCard(site, item, location, lines, cursor, opening)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangcao.catalog.models import Category
-from liangcao.core.errors import Conflict, DomainError, FieldError, Invalid
+from liangcao.core.errors import BadRequest, Conflict, DomainError, FieldError, Invalid
 from liangcao.core.idempotency import idempotent_call, request_fingerprint
 from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import User
@@ -105,7 +105,7 @@ def _card(request: HttpRequest) -> selectors.StockCard:
         site_id=site_id,
         item_id=item_id,
         lot_id=_int(request.GET.get("lot")),
-        after=_int(request.GET.get("cursor")),
+        after=request.GET.get("cursor") or None,
         limit=int(request.GET.get("limit", 100)) if request.GET.get("limit", "").isdigit() else 100,
     )
 
@@ -115,7 +115,7 @@ def card(request: HttpRequest) -> HttpResponse:
     """The stock card of an item at a site: movements with the running balance."""
     try:
         stock_card = _card(request)
-    except Invalid as exc:
+    except (Invalid, BadRequest) as exc:
         return render(request, "web/error.html", {"error": exc}, status=400)
     return render(request, "stock/card.html", {"card": stock_card})
 
