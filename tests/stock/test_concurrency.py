@@ -117,6 +117,10 @@ def test_oversell_hammer_never_sells_more_than_there_is(
     assert refused, "the hammer must exhaust the stock"
     assert sum(sold) <= 100
     assert row.on_hand == 100 - sum(sold) >= 0
+    # Without the row locks the database CHECK would still refuse the oversell, but two
+    # postings would chain onto the same head: the audit chain proves the locks were held.
+    report = ledger_verify()
+    assert report.ok, report.problems
 
 
 # --- reservation race ------------------------------------------------------------------------
