@@ -343,6 +343,14 @@ def _integer_flows(
         return np.zeros(0)
     if exact:
         amounts = targets
+    elif p.complete:
+        # Every pair allowed: any totals within the total supply can be sourced, so the most
+        # units within [floor, ceil] are the floors plus one unit for the largest remainders.
+        amounts = np.floor(targets + EPS)
+        spare = round(float(p.supply.sum() - amounts.sum()))
+        room = np.minimum(np.ceil(targets - EPS), p.qty) > amounts
+        order = np.argsort(-(targets - amounts) * room, kind="stable")
+        amounts[order[: max(0, min(spare, int(room.sum())))]] += 1
     else:
         lo = np.floor(targets + EPS)
         hi = np.minimum(np.ceil(targets - EPS), p.qty)
