@@ -131,3 +131,59 @@ def test_a_stale_run_is_marked_failed(day3: None, user_named: UserNamed) -> None
     )
     assert services.allocation_run_sweep() == 1
     assert AllocationRun.objects.get(pk=run.pk).status == RunStatus.FAILED
+
+
+def test_a_fast_tracked_list_ships_before_its_last_signature(
+    demo: DemoResult, user_named: UserNamed, django_capture_on_commit_callbacks: object
+) -> None:
+    from datetime import date
+
+    from liangcao.catalog.models import Item
+    from liangcao.demand import selectors as demand_selectors
+    from liangcao.demand.models import Requisition, SignatureDecision
+    from liangcao.demand.services import LineIn, requisition_create, requisition_fast_track
+    from liangcao.orgs.models import Membership, Site
+    from liangcao.stock.models import LocationKind
+    from liangcao.stock.services import LineSpec, receipt_post, shipment_dispatch
+
+    depot = Site.objects.get(code="depot-d01")
+    supplier = Site.objects.filter(kind="supplier_site").first()
+    assert supplier is not None
+    receipt_post(
+        actor=user_named("admin"),
+        site_id=depot.pk,
+        source_kind=LocationKind.SUPPLIER,
+        source_site_id=supplier.pk,
+        lines=[
+            LineSpec(
+                Item.objects.get(code="MASK-N95").pk, 500, lot_code="FT", expiry=date(2027, 1, 1)
+            )
+        ],
+    )
+    community = Membership.objects.get(user__username="community-requester").node
+    point = Site.objects.get(node=community, kind="community_point")
+    req = requisition_create(
+        user=user_named("community-requester"),
+        site_id=point.pk,
+        lines=[LineIn("MASK-N95", 300)],
+        submit=True,
+    )
+    requisition_fast_track(
+        user=user_named("district-approver"),
+        requisition_id=req.pk,
+        reason="fever clinic out of masks",
+    )
+    run = services.allocation_run_start(
+        user=user_named("district-commander"), node_id=Node.objects.get(code="d01").pk
+    )
+    services.allocation_run_commit(user=user_named("district-commander"), run_id=run.pk)
+    shipment = Document.objects.get(kind=DocumentKind.SHIPMENT)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        shipment_dispatch(actor=user_named("district-warehouse-keeper"), document_id=shipment.pk)
+    req.refresh_from_db()
+    assert req.state == "dispatched"
+    assert (
+        req.signatures.filter(decision=SignatureDecision.PENDING).count() == 2
+    )  # street, district
+    Requisition.objects.filter(pk=req.pk).update(paperwork_due_at=req.submitted_at)
+    assert req in demand_selectors.overdue_fast_tracks(user=user_named("district-commander"))
