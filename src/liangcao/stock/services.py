@@ -15,6 +15,7 @@ naming the item, the location and the available quantity — never a 500.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -324,6 +325,10 @@ class LockedBalances:
     now: datetime = field(default_factory=timezone.now)
     rows: dict[BalanceKey, _Row] = field(default_factory=dict)
     movements: list[Movement] = field(default_factory=list)
+    # Ids drawn from the document and line sequences by `lock_stores` (PostgreSQL), and rows
+    # to insert in the same statement as the movements (see `_document_deferred`).
+    preallocated: tuple[int, list[int]] | None = None
+    pending: list[tuple[str, list[Any]]] = field(default_factory=list)
 
     def lock(self, wants: Iterable[tuple[int, int, int | None]]) -> None:
         """Lock (location, item, lot) rows; lot None locks every lot of (location, item)."""
@@ -361,13 +366,22 @@ class LockedBalances:
             )
             self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
 
-    def lock_stores(self, site_ids: Sequence[int], item_ids: Sequence[int]) -> dict[int, Location]:
+    def lock_stores(
+        self, site_ids: Sequence[int], item_ids: Sequence[int], *, new_lines: int = 0
+    ) -> dict[int, Location]:
         """Lock every row of `item_ids` in the stores of `site_ids` (one ordered statement) and
-        return the stores those rows revealed, by site."""
+        return the stores those rows revealed, by site. With `new_lines` on PostgreSQL the same
+        statement draws a document id and that many line ids (`preallocated`)."""
         keys = [f"store:{s}:" for s in site_ids]
+        ids = ""
+        if new_lines and connection.vendor == "postgresql":
+            ids = (
+                ", (SELECT nextval('stock_document_id_seq')), (SELECT array_agg("  # noqa: S608
+                f"nextval('stock_documentline_id_seq')) FROM generate_series(1, {int(new_lines)}))"
+            )
         sql = (
             "SELECT b.id, b.location_id, b.item_id, b.lot_id, b.held, b.on_hand, b.reserved, "  # noqa: S608
-            "b.head, l.site_id, l.key FROM stock_balance b "
+            f"b.head, l.site_id, l.key{ids} FROM stock_balance b "
             "JOIN stock_location l ON l.id = b.location_id "
             f"WHERE l.key IN ({', '.join(['%s'] * len(keys))}) "
             f"AND b.item_id IN ({', '.join(['%s'] * len(item_ids))}) "
@@ -376,9 +390,11 @@ class LockedBalances:
         if connection.features.has_select_for_update:
             sql += " FOR UPDATE OF b"
         stores: dict[int, Location] = {}
-        for pk, loc, item, lot, held, on_hand, reserved, head, site, key in _sql(
+        for pk, loc, item, lot, held, on_hand, reserved, head, site, key, *drawn in _sql(
             sql, [*keys, *item_ids]
         ):
+            if drawn:
+                self.preallocated = (int(drawn[0]), [int(i) for i in drawn[1]])
             b = Balance(
                 id=pk,
                 location_id=loc,
@@ -541,7 +557,8 @@ class LockedBalances:
             r for r in self.rows.values() if r.d_on_hand or r.d_reserved or r.head != r.balance.head
         ]
         if connection.vendor == "postgresql" and touched:
-            _flush_postgresql(self.movements, touched)
+            _flush_postgresql(self.movements, touched, self.pending)
+            self.pending = []
         else:
             Movement.objects.bulk_create(self.movements)
             for r in touched:
@@ -562,8 +579,10 @@ _MOVEMENT_COLUMNS = (
 )
 
 
-def _flush_postgresql(movements: list[Movement], touched: list[_Row]) -> None:
-    params: list[Any] = []
+def _flush_postgresql(
+    movements: list[Movement], touched: list[_Row], pending: list[tuple[str, list[Any]]]
+) -> None:
+    params: list[Any] = [p for _, values in pending for p in values]
     for m in movements:
         params += [
             m.document_id,
@@ -584,11 +603,12 @@ def _flush_postgresql(movements: list[Movement], touched: list[_Row]) -> None:
         params += [r.balance.pk, r.d_on_hand, r.d_reserved, r.head]
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(movements))
     deltas = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s)"] * len(touched))
-    insert = ""
+    ctes = [sql for sql, _ in pending]
     if movements:
-        insert = (
-            f"WITH inserted AS (INSERT INTO stock_movement ({_MOVEMENT_COLUMNS}) VALUES {rows}) "  # noqa: S608
+        ctes.append(
+            f"inserted AS (INSERT INTO stock_movement ({_MOVEMENT_COLUMNS}) VALUES {rows})"  # noqa: S608
         )
+    insert = f"WITH {', '.join(ctes)} " if ctes else ""
     _sql(
         insert + "UPDATE stock_balance AS b SET on_hand = b.on_hand + v.d_on_hand, "  # noqa: S608
         "reserved = b.reserved + v.d_reserved, head = v.head "
@@ -757,6 +777,71 @@ def _new_document_with_lines(
     return document, lines
 
 
+def _document_deferred(
+    ledger: LockedBalances,
+    actor: User,
+    kind: str,
+    state: str,
+    *,
+    source: int | None,
+    dest: int | None,
+    key: str,
+    specs: Sequence[tuple[Item | int, int | None, int, Location, Location]],
+) -> tuple[Document, list[DocumentLine]]:
+    """A document and its lines with preallocated ids, inserted by the ledger's flush in the
+    same statement as the movements (PostgreSQL hot path: one write statement per posting)."""
+    assert ledger.preallocated is not None  # noqa: S101 - the caller checked
+    document_id, line_ids = ledger.preallocated
+    now = ledger.now
+    document = Document(
+        id=document_id,
+        kind=kind,
+        state=state,
+        source_site_id=source,
+        dest_site_id=dest,
+        created_by=actor,
+        idempotency_key=key,
+        created_at=now,
+        updated_at=now,
+    )
+    ledger.pending.append(
+        (
+            "new_document AS (INSERT INTO stock_document (id, kind, state, source_site_id, "
+            "dest_site_id, reason, created_by_id, idempotency_key, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, '', %s, %s, %s, %s))",
+            [document_id, kind, state, source, dest, actor.pk, key, now, now],
+        )
+    )
+    lines: list[DocumentLine] = []
+    values: list[Any] = []
+    for pk, (n, (item, lot_id, qty, src, dst)) in zip(
+        line_ids, enumerate(specs, start=1), strict=True
+    ):
+        item_id = item.pk if isinstance(item, Item) else item
+        lines.append(
+            DocumentLine(
+                id=pk,
+                document=document,
+                number=n,
+                item_id=item_id,
+                lot_id=lot_id,
+                quantity=qty,
+                from_location=src,
+                to_location=dst,
+            )
+        )
+        values += [pk, document_id, n, item_id, lot_id, qty, src.pk, dst.pk]
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, 0)"] * len(lines))
+    ledger.pending.append(
+        (
+            "new_lines AS (INSERT INTO stock_documentline (id, document_id, number, item_id, "  # noqa: S608
+            f"lot_id, quantity, from_location_id, to_location_id, received) VALUES {rows})",
+            values,
+        )
+    )
+    return document, lines
+
+
 def _post_lines(
     actor: User,
     document: Document,
@@ -897,7 +982,7 @@ def transfer_post(
         # Lock first, finding the stores through their rows: one statement instead of two on
         # the hot path. A store without rows for these items yet takes the general lookup.
         ledger = LockedBalances(actor_id=actor.pk)
-        stores = ledger.lock_stores(sites, sorted({s.item_id for s in lines}))
+        stores = ledger.lock_stores(sites, sorted({s.item_id for s in lines}), new_lines=len(lines))
         if len(stores) < len(sites):
             stores |= _posting_stores(
                 actor, [s for s in sites if s not in stores], POSTING_ROLES, "move stock"
@@ -907,7 +992,11 @@ def transfer_post(
             (s.item_id, s.lot_id, s.quantity, stores[from_site_id], stores[to_site_id])
             for s in lines
         ]
-        document, new_lines = _new_document_with_lines(
+        # With ids drawn by the lock, the document is written together with the movements.
+        write = _new_document_with_lines
+        if ledger.preallocated:
+            write = functools.partial(_document_deferred, ledger)
+        document, new_lines = write(
             actor,
             DocumentKind.TRANSFER,
             DocumentState.POSTED,
