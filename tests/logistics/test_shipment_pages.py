@@ -115,6 +115,7 @@ def test_delivery_note_prints_and_its_qr_opens_the_receive_form(
     client = client_for("city-warehouse-keeper")
     html = client.get(f"/logistics/shipments/{shipment.pk}/note/").content.decode()
     assert "物资配送单" in html and "N95" in html
+    assert "N95-A" in html  # the lot picked first-expiry-first is printed
     assert re.search(r'<img src="data:image/svg\+xml', html)
     assert f"{settings.PUBLIC_BASE_URL}/logistics/shipments/{shipment.pk}/#receive" in html
     pdf = client.get(f"/logistics/shipments/{shipment.pk}/note.pdf")

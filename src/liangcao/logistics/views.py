@@ -44,7 +44,15 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
 
 
 def _lines(document: Document) -> list[Any]:
-    return list(document.lines.select_related("item", "lot").prefetch_related("discrepancies"))
+    lines = list(
+        document.lines.select_related("item", "lot").prefetch_related(
+            "discrepancies", "reservations__balance__lot"
+        )
+    )
+    for line in lines:  # the lots picked first-expiry-first when the shipment was reserved
+        picked = sorted({r.balance.lot.code for r in line.reservations.all() if r.balance.lot.code})
+        line.lot_codes = ", ".join(picked) or (line.lot.code if line.lot else "")  # type: ignore[attr-defined]
+    return lines
 
 
 def _rights(request: HttpRequest, document: Document) -> dict[str, bool]:
