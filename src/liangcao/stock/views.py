@@ -6,8 +6,6 @@ token used as their idempotency key, so a double tap on a slow phone posts once.
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,12 +18,18 @@ from django.views.decorators.http import require_POST
 
 from liangcao.catalog.models import Category
 from liangcao.core.errors import BadRequest, Conflict, DomainError, FieldError, Invalid
-from liangcao.core.idempotency import idempotent_call, request_fingerprint
 from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import User
 from liangcao.orgs.selectors import site_list, user_has_role
 from liangcao.stock import selectors, services
-from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
+from liangcao.web.pages import (
+    form_once,
+    new_form_token,
+    page_view,
+    paginate,
+    user_of,
+    xlsx_response,
+)
 
 NEAR_EXPIRY_DAYS = 30
 RECEIVE_ROWS = 5
@@ -175,30 +179,6 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     return render(request, "stock/document.html", {"document": document, "movements": movements})
 
 
-def _form_fingerprint(request: HttpRequest) -> str:
-    data = {
-        k: request.POST.getlist(k)
-        for k in sorted(request.POST)
-        if k not in {"csrfmiddlewaretoken", "form_token"}
-    }
-    return request_fingerprint(method="POST", path=request.path, data=data)
-
-
-def _once(request: HttpRequest, post: Any) -> dict[str, Any]:
-    """Run `post(key)` once per form token; returns the stored JSON answer."""
-    user = user_of(request)
-    token = request.POST.get("form_token", "")
-
-    def run() -> tuple[int, str]:
-        return 200, json.dumps(post(token))
-
-    stored = idempotent_call(
-        user_id=user.pk, key=token, fingerprint=_form_fingerprint(request), run=run
-    )
-    answer: dict[str, Any] = json.loads(stored.body)
-    return answer
-
-
 def _receive_lines(request: HttpRequest) -> list[services.LineSpec]:
     codes = request.POST.getlist("item")
     items = selectors.item_ids_by_code(codes=[c.strip() for c in codes])
@@ -264,7 +244,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 )
                 return {"document_id": document.pk}
 
-            answer = _once(request, post)
+            answer = form_once(request, post)
             messages.success(request, _("Goods received."))
             return redirect("stock-document", document_id=answer["document_id"])
         except DomainError as exc:
@@ -274,7 +254,7 @@ def receive(request: HttpRequest) -> HttpResponse:
         "suppliers": selectors.supplier_sites(),
         "rows": range(RECEIVE_ROWS),
         "items": selectors.item_choices(),
-        "form_token": uuid.uuid4().hex,
+        "form_token": new_form_token(),
         "error": error,
         "post": request.POST if request.method == "POST" else None,
     }
@@ -314,7 +294,7 @@ def count_sheet(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "lines": selectors.count_lines(sheet=sheet),
         "variance": selectors.count_variance(sheet=sheet) if approver else None,
         "error": error,
-        "form_token": uuid.uuid4().hex,
+        "form_token": new_form_token(),
     }
     return render(request, "stock/count_sheet.html", context, status=422 if error else 200)
 
@@ -326,7 +306,7 @@ def count_post(request: HttpRequest, sheet_id: int) -> HttpResponse:
     user = user_of(request)
     sheet = selectors.count_sheet_get(user=user, sheet_id=sheet_id)
     try:
-        answer = _once(
+        answer = form_once(
             request,
             lambda key: {
                 "document_id": services.count_sheet_post(
