@@ -353,18 +353,32 @@ class LockedBalances:
         )
         if connection.features.has_select_for_update:
             sql += " FOR UPDATE"
-        for pk, loc, item, lot, held, on_hand, reserved, head in _sql(sql, params):
-            b = Balance(
-                id=pk,
-                location_id=loc,
-                item_id=item,
-                lot_id=lot,
-                held=bool(held),
-                on_hand=on_hand,
-                reserved=reserved,
-                head=head,
-            )
-            self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
+        for row in _sql(sql, params):
+            self._keep(*row)
+
+    def _keep(
+        self,
+        pk: int,
+        loc: int,
+        item: int,
+        lot: int,
+        held: Any,
+        on_hand: int,
+        reserved: int,
+        head: str,
+    ) -> None:
+        """Remember one locked balance row, as read."""
+        b = Balance(
+            id=pk,
+            location_id=loc,
+            item_id=item,
+            lot_id=lot,
+            held=bool(held),
+            on_hand=on_hand,
+            reserved=reserved,
+            head=head,
+        )
+        self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
 
     def lock_stores(
         self, site_ids: Sequence[int], item_ids: Sequence[int], *, new_lines: int = 0
@@ -395,17 +409,7 @@ class LockedBalances:
         ):
             if drawn:
                 self.preallocated = (int(drawn[0]), [int(i) for i in drawn[1]])
-            b = Balance(
-                id=pk,
-                location_id=loc,
-                item_id=item,
-                lot_id=lot,
-                held=bool(held),
-                on_hand=on_hand,
-                reserved=reserved,
-                head=head,
-            )
-            self.rows[(loc, item, lot)] = _Row(b, on_hand, reserved, head)
+            self._keep(pk, loc, item, lot, held, on_hand, reserved, head)
             stores[site] = Location(id=loc, key=key, kind=LocationKind.STORE, site_id=site)
         return stores
 
