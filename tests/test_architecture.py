@@ -25,9 +25,11 @@ def app_table() -> dict[str, set[str]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 3 and re.fullmatch(r"[a-z_]+", cells[0]) and cells[0] != "app":
             allowed = cells[2]
-            table[cells[0]] = {"*"} if allowed == "*" else {
-                a.strip() for a in allowed.split(",") if a.strip() not in {"—", "-", ""}
-            }
+            table[cells[0]] = (
+                {"*"}
+                if allowed == "*"
+                else {a.strip() for a in allowed.split(",") if a.strip() not in {"—", "-", ""}}
+            )
     return table
 
 
@@ -100,3 +102,14 @@ def test_glossary_names_every_model_and_nothing_that_does_not_exist() -> None:
             continue
         module = importlib.import_module(f"liangcao.{label}.models")
         assert f"{label}.{name}" in ours or hasattr(module, name), f"{label}.{name} does not exist"
+
+
+def test_the_admin_knows_every_model() -> None:
+    from django.contrib import admin
+
+    ours = {m for m in apps.get_models() if m.__module__.startswith("liangcao.")}
+    shown = set(admin.site._registry)
+    for model_admin in admin.site._registry.values():
+        shown |= {inline.model for inline in model_admin.inlines}
+    missing = sorted(m.__name__ for m in ours if m not in shown)
+    assert missing == [], "register these models in their app's admin.py"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from liangcao.core.models import ApiToken
+from liangcao.core.models import ApiToken, IdempotencyKey
 
 
 @admin.register(ApiToken)
@@ -9,3 +9,17 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "prefix"]
     readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
+    """Read-only: keys are written by core.idempotency and purged after 24 hours."""
+
+    list_display = ["user", "key", "state", "status_code", "created_at"]
+    list_filter = ["state"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -10,9 +10,11 @@ from django.http import HttpRequest
 
 from liangcao.stock.models import (
     Balance,
+    CountLine,
     CountSheet,
     Discrepancy,
     Document,
+    DocumentLine,
     Location,
     Lot,
     Movement,
@@ -63,3 +65,5 @@ admin.site.register(Lot, ReadOnlyAdmin)
 admin.site.register(Reservation, ReadOnlyAdmin)
 admin.site.register(Discrepancy, ReadOnlyAdmin)
 admin.site.register(CountSheet, ReadOnlyAdmin)
+admin.site.register(CountLine, ReadOnlyAdmin)
+admin.site.register(DocumentLine, ReadOnlyAdmin)
