@@ -190,3 +190,22 @@ def test_commanders_inbox_shows_open_demand_and_shipments_in_transit(
     assert 'data-testid="in-transit"' in html and f"/logistics/shipments/{shipment.pk}/" in html
     sheet = city.get("/logistics/shipments/export.xlsx")
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+
+
+def test_a_run_can_be_limited_to_one_region(day3: None, client_for: ClientFor) -> None:
+    client = client_for("city-commander")
+    page = client.get("/allocation/")
+    district = Node.objects.get(code="d02")
+    client.post(
+        "/allocation/",
+        {
+            "form_token": page.context["form_token"],
+            "node": Node.objects.get(code="city").pk,
+            "region": district.pk,
+        },
+    )
+    run = AllocationRun.objects.get()
+    assert run.filters["region"] == district.pk
+    regions = {d["region"][1] for d in run.instance["demands"]}
+    assert run.instance["demands"], "day 3 has open demand in d02"
+    assert regions <= {"d02"}

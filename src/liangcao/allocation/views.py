@@ -28,6 +28,10 @@ from liangcao.web.pages import (
 )
 
 
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 def _commanded_nodes(request: HttpRequest) -> Any:
     user = user_of(request)
     if user.is_superuser:
@@ -52,6 +56,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
                     node_id=int(request.POST.get("node", "0") or 0),
                     item_codes=items or None,
                     category=request.POST.get("category") or None,
+                    region_id=_int(request.POST.get("region")),
                     policy=request.POST.get("policy") or "priority_leximin",
                 )
                 return {"id": run.pk}
@@ -63,6 +68,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     context = {
         "nodes": _commanded_nodes(request),
         "categories": Category.choices,
+        "regions": node_list(user=user).filter(depth__in=(1, 2)).order_by("depth", "code")[:300],
         "policies": services.POLICIES,
         "page": paginate(request, selectors.run_list(user=user)),
         "form_token": new_form_token(),
