@@ -156,3 +156,21 @@ def test_two_requests_racing_with_one_key_post_once(
     assert set(statuses) <= {201, 409} and 201 in statuses, statuses
     assert all(b == bodies[0] for b in bodies)
     assert Document.objects.filter(kind="issue").count() == 1
+
+
+def test_old_keys_are_purged_but_never_within_a_day(keeper: Client) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    user = User.objects.get(username="depot-keeper")
+    now = timezone.now()
+    for key in ("fresh", "day-old", "old"):
+        IdempotencyKey.objects.create(
+            user=user, key=key, fingerprint="f", started_at=now, state=IdempotencyState.DONE
+        )
+    IdempotencyKey.objects.filter(key="day-old").update(created_at=now - timedelta(hours=20))
+    IdempotencyKey.objects.filter(key="old").update(created_at=now - timedelta(hours=30))
+    call_command("purge_idempotency_keys", "--hours", "1")  # asks for 1 h; a day is kept anyway
+    assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {"fresh", "day-old"}
