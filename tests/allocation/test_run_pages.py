@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from uuid import uuid4
 
 import pytest
 from django.test import Client
@@ -65,6 +66,7 @@ def test_api_commit_is_idempotent(day3: None, client_for: ClientFor) -> None:
         "/api/v1/allocation/runs",
         {"node_id": Node.objects.get(code="city").pk},
         content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     )
     assert created.status_code == 201
     run_id = created.json()["id"]
@@ -83,7 +85,7 @@ def test_api_commit_is_idempotent(day3: None, client_for: ClientFor) -> None:
     first = client.post(url, {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="commit-1")
     count = Document.objects.filter(kind=DocumentKind.SHIPMENT).count()
     again = client.post(url, {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="commit-1")
-    assert first.status_code == again.status_code == 200
+    assert first.status_code == again.status_code == 202
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert Document.objects.filter(kind=DocumentKind.SHIPMENT).count() == count
 
@@ -94,6 +96,7 @@ def test_runs_are_scoped_to_the_commanders_level(day3: None, client_for: ClientF
         "/api/v1/allocation/runs",
         {"node_id": Node.objects.get(code="city").pk},
         content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     ).json()["id"]
     district = client_for("district-commander")
     assert district.get(f"/api/v1/allocation/runs/{run_id}").status_code == 404
@@ -117,6 +120,7 @@ def test_runs_are_scoped_to_the_commanders_level(day3: None, client_for: ClientF
             "/api/v1/allocation/runs",
             {"node_id": Node.objects.get(code="city").pk},
             content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid4()),
         ).status_code
         == 403
     )
@@ -133,6 +137,7 @@ def test_runs_are_scoped_to_the_commanders_level(day3: None, client_for: ClientF
         "/api/v1/allocation/runs",
         {"node_id": Node.objects.get(code="d01").pk},
         content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     )
     assert own.status_code == 201
     assert city.get(f"/api/v1/allocation/runs/{own.json()['id']}").status_code == 200
@@ -148,6 +153,7 @@ def test_run_exports_its_proposal_with_explanations(day3: None, client_for: Clie
         "/api/v1/allocation/runs",
         {"node_id": Node.objects.get(code="city").pk},
         content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     ).json()["id"]
     book = load_workbook(io.BytesIO(city.get(f"/allocation/runs/{run_id}/export.xlsx").content))
     run = AllocationRun.objects.get(pk=run_id)
@@ -171,6 +177,7 @@ def test_commanders_inbox_shows_open_demand_and_shipments_in_transit(
         "/api/v1/allocation/runs",
         {"node_id": Node.objects.get(code="city").pk},
         content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     ).json()["id"]
     city.post(
         f"/api/v1/allocation/runs/{run_id}/commit",

@@ -101,6 +101,7 @@ API_ALLOCATION = {
     "/api/v1/allocation/runs/{run_id}",
     "/api/v1/allocation/runs/{run_id}/overrides",
     "/api/v1/allocation/runs/{run_id}/commit",
+    "/api/v1/allocation/runs/{run_id}/discard",
 }
 WEB_ALLOCATION = {
     "allocation-workbench",

@@ -99,7 +99,7 @@ def test_a_community_list_from_request_to_delivery(
     assert run["allocations"] == [
         {"demand": f"line-{req['lines'][0]['id']}", "source": "depot-d01", "qty": 400}
     ]
-    post(district, f"/api/v1/allocation/runs/{run['id']}/commit")
+    post(district, f"/api/v1/allocation/runs/{run['id']}/commit", status=202)
     req = district.get(f"/api/v1/requisitions/{req['id']}").json()
     assert req["state"] == "partly_allocated" and req["lines"][0]["allocated"] == 400
 
@@ -120,7 +120,7 @@ def test_a_community_list_from_request_to_delivery(
     assert run["allocations"] == [
         {"demand": f"line-{child['lines'][0]['id']}", "source": "depot-city", "qty": 600}
     ]
-    post(city, f"/api/v1/allocation/runs/{run['id']}/commit")
+    post(city, f"/api/v1/allocation/runs/{run['id']}/commit", status=202)
 
     # 4. Two shipments go out.
     keeper = {

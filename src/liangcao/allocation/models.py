@@ -1,8 +1,10 @@
 """Allocation runs: the engine's proposal for open demand against a level's pool, the
 commander's overrides, and the commit into stock shipments.
 
-A run keeps its own status, progress and heartbeat (django-tasks has none): a sweeper marks a
-run whose heartbeat went stale as failed so it can be started again.
+A run keeps its own status, progress and heartbeat (django-tasks has none): a sweeper (run by
+the worker's scheduler) marks a solve whose heartbeat went stale as failed so it can be started
+again, and returns an interrupted commit to `proposed` so it can be committed again or
+discarded. A commit is one transaction: all of the run's reservations, or none.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class RunStatus(models.TextChoices):
     COMMITTING = "committing", _("Committing")
     COMMITTED = "committed", _("Committed")
     FAILED = "failed", _("Failed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class AllocationRun(models.Model):
@@ -36,6 +39,7 @@ class AllocationRun(models.Model):
         _("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    commit_progress = models.PositiveSmallIntegerField(_("commit progress (%)"), default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     instance = models.JSONField(null=True, blank=True)
@@ -58,6 +62,9 @@ class AllocationRun(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_le_100"),
+            models.CheckConstraint(
+                condition=Q(commit_progress__lte=100), name="run_commit_progress_le_100"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,11 @@ def run_list(*, user: User) -> QuerySet[AllocationRun]:
     ).select_related("node", "created_by")
 
 
+def run_summaries(*, user: User) -> QuerySet[AllocationRun]:
+    """`run_list` without the instance, proposal and baselines (lists show only summaries)."""
+    return run_list(user=user).defer("instance", "result", "baselines")
+
+
 def run_get(*, user: User, run_id: int, lock: bool = False) -> AllocationRun:
     """One visible run. Raises NotFound."""
     qs = run_list(user=user)

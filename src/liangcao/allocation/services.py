@@ -1,34 +1,53 @@
 """Allocation runs: start (a background task builds the instance and solves it), override a
-line, commit into reservations and shipments.
+line, commit into reservations and shipments (a background task too), discard.
 
-Commit is idempotent and resumable: every shipment it creates carries the key
-`run<id>-<source>-<requisition>`, so a retried or interrupted commit finds what it already
-reserved and only adds what is missing.
+A commit is all or nothing: one transaction reserves every shipment of the plan and records it
+on its list; a conflict (stock taken since the proposal) rolls everything back and returns the
+run to `proposed` with the reason. Its shipments carry the key `run<id>-<source>-<requisition>`.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from liangcao.allocation.instances import build_instance, line_pk
 from liangcao.allocation.models import AllocationOverride, AllocationRun, RunStatus
 from liangcao.allocation.selectors import effective_allocations, run_get
 from liangcao.allocation.solver import solve
-from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
 from liangcao.demand.models import RequisitionLine
-from liangcao.demand.services import requisition_record_shipment
+from liangcao.demand.services import requisition_record_shipment_step
 from liangcao.orgs.models import Membership, Role, Site, User
 from liangcao.orgs.selectors import node_list
-from liangcao.stock.services import LineSpec, shipment_reserve
+from liangcao.stock.services import (
+    LineSpec,
+    ShipmentSpec,
+    run_durable,
+    shipments_reserve_step,
+)
 
 POLICIES = ("priority_leximin", "proportional", "fcfs")
 STALE_AFTER = timedelta(minutes=2)
+# A commit beats only on PostgreSQL (see _commit_progress) and may wait behind other tasks.
+COMMIT_STALE_AFTER = timedelta(minutes=15)
+logger = logging.getLogger(__name__)
 
 
 def _commands(user: User, node_id: int) -> bool:
@@ -118,14 +137,28 @@ def run_execute(*, run_id: int) -> None:
         )
 
 
-def allocation_run_sweep(*, stale_after: timedelta = STALE_AFTER) -> int:
-    """Mark runs whose worker stopped beating as failed (they can be started again)."""
-    cutoff = timezone.now() - stale_after
-    return AllocationRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff).update(
+def allocation_run_sweep(
+    *, stale_after: timedelta = STALE_AFTER, commit_stale_after: timedelta = COMMIT_STALE_AFTER
+) -> int:
+    """Mark solves whose worker stopped beating as failed (they can be started again), and
+    return commits that never finished to `proposed` (commit again, or discard). An
+    interrupted commit posted nothing: it is one transaction."""
+    now = timezone.now()
+    failed = AllocationRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=now - stale_after
+    ).update(
         status=RunStatus.FAILED,
         error="worker stopped (stale heartbeat)",
-        finished_at=timezone.now(),
+        finished_at=now,
     )
+    returned = AllocationRun.objects.filter(
+        status=RunStatus.COMMITTING, heartbeat_at__lt=now - commit_stale_after
+    ).update(
+        status=RunStatus.PROPOSED,
+        commit_progress=0,
+        error="the commit was interrupted and posted nothing; commit again or discard",
+    )
+    return failed + returned
 
 
 def allocation_run_override(
@@ -189,56 +222,152 @@ def allocation_run_override(
 
 
 def allocation_run_commit(*, user: User, run_id: int) -> AllocationRun:
-    """Reserve stock and open one shipment per (source, requisition), and link them to the lines.
+    """Ask for a commit: the run moves to `committing` and a background task reserves stock and
+    opens one shipment per (source, requisition) — all of them in one transaction, or none.
 
-    Idempotent and resumable (see module doc). Raises NotFound, Forbidden, Conflict (run not
-    proposed, or stock changed since the proposal: the shipment that no longer fits is named).
+    Concurrent requests (several users, retries) are safe: exactly one moves the run out of
+    `proposed` and queues the task; the others get the run as it stands. Raises NotFound,
+    Forbidden, Conflict (run neither proposed, committing nor committed).
     """
+    from liangcao.allocation.tasks import commit_run
+
     with transaction.atomic(durable=True):
         run = run_get(user=user, run_id=run_id, lock=True)
         if not _commands(user, run.node_id):
             raise Forbidden("Only the level's commander commits its allocation")
-        if run.status == RunStatus.COMMITTED:
+        if run.status in (RunStatus.COMMITTING, RunStatus.COMMITTED):
             return run
-        if run.status not in (RunStatus.PROPOSED, RunStatus.COMMITTING):
+        if run.status != RunStatus.PROPOSED:
             raise Conflict(f"Run {run.pk} is {run.get_status_display()}; nothing to commit")
         run.status = RunStatus.COMMITTING
-        run.save(update_fields=["status"])
-    plan = [a for a in effective_allocations(run) if a["qty"] > 0]
-    lines = {
-        ln.pk: ln
-        for ln in RequisitionLine.objects.filter(
-            pk__in={line_pk(a["demand"]) for a in plan}
-        ).select_related("requisition", "item")
-    }
-    sites = dict(
-        Site.objects.filter(code__in={a["source"] for a in plan}).values_list("code", "pk")
-    )
-    groups: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for a in plan:
-        line = lines[line_pk(a["demand"])]
-        groups[(a["source"], line.requisition_id)][line.pk] += a["qty"]
-    for (source, requisition_id), quantities in sorted(groups.items()):
-        requisition = lines[next(iter(quantities))].requisition
-        document = shipment_reserve(
-            actor=user,
-            from_site_id=sites[source],
-            to_site_id=requisition.site_id,
-            lines=[
-                LineSpec(item_id=lines[pk].item_id, quantity=q)
-                for pk, q in sorted(quantities.items())
-            ],
-            idempotency_key=f"run{run.pk}-{source}-{requisition_id}",
+        run.commit_progress = 0
+        run.committed_by = user
+        run.heartbeat_at = timezone.now()
+        run.error = ""
+        run.save(
+            update_fields=["status", "commit_progress", "committed_by", "heartbeat_at", "error"]
         )
-        requisition_record_shipment(
-            user=user,
-            requisition_id=requisition_id,
-            document_id=document.pk,
-            quantities=dict(quantities),
-        )
-    with transaction.atomic(durable=True):
-        AllocationRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.COMMITTED, committed_by=user, committed_at=timezone.now()
-        )
-        run.refresh_from_db()
+    commit_run.enqueue(run_id)  # after the durable block: the task sees `committing`
+    run.refresh_from_db()
     return run
+
+
+def allocation_run_discard(*, user: User, run_id: int) -> AllocationRun:
+    """Set a proposal (or a failed run) aside: it can no longer be committed.
+
+    Raises NotFound, Forbidden, Conflict (committing or committed)."""
+    with transaction.atomic(durable=True):
+        run = run_get(user=user, run_id=run_id, lock=True)
+        if not _commands(user, run.node_id):
+            raise Forbidden("Only the level's commander discards its allocation")
+        if run.status not in (RunStatus.PROPOSED, RunStatus.FAILED):
+            raise Conflict(f"Run {run.pk} is {run.get_status_display()}; it cannot be discarded")
+        run.status = RunStatus.DISCARDED
+        run.finished_at = run.finished_at or timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    return run
+
+
+def _commit_progress(run_id: int) -> Callable[[int], None] | None:
+    """Report commit progress from inside the commit's transaction: on PostgreSQL through a
+    second connection (a short-lived thread) so others see it; SQLite has one writer, so it
+    reports only the end."""
+    if connection.vendor != "postgresql" or not settings.ALLOCATION_COMMIT_PROGRESS:
+        return None
+
+    def report(percent: int) -> None:
+        def write() -> None:
+            try:
+                AllocationRun.objects.filter(pk=run_id, status=RunStatus.COMMITTING).update(
+                    commit_progress=min(percent, 99), heartbeat_at=timezone.now()
+                )
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        thread.join(timeout=5)
+
+    return report
+
+
+def run_commit_execute(*, run_id: int) -> None:
+    """The task body of a commit. Either every shipment of the plan is reserved and recorded on
+    its list and the run is `committed`, or nothing is posted and the run goes back to
+    `proposed` with the reason (stock changed since the proposal: the short item is named)."""
+    run = AllocationRun.objects.select_related("committed_by").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.COMMITTING or run.committed_by is None:
+        return
+    user = run.committed_by
+    plan = [a for a in effective_allocations(run) if a["qty"] > 0]
+    progress = _commit_progress(run_id)
+
+    def work() -> bool:
+        lines = {
+            ln.pk: ln
+            for ln in RequisitionLine.objects.filter(
+                pk__in={line_pk(a["demand"]) for a in plan}
+            ).select_related("requisition")
+        }
+        sites = dict(
+            Site.objects.filter(code__in={a["source"] for a in plan}).values_list("code", "pk")
+        )
+        groups: dict[tuple[str, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for a in plan:
+            line = lines[line_pk(a["demand"])]
+            groups[(a["source"], line.requisition_id)][line.pk] += a["qty"]
+        ordered = sorted(groups.items())
+        documents = shipments_reserve_step(
+            actor=user,
+            shipments=[
+                ShipmentSpec(
+                    from_site_id=sites[source],
+                    to_site_id=lines[next(iter(quantities))].requisition.site_id,
+                    lines=[
+                        LineSpec(item_id=lines[pk].item_id, quantity=q)
+                        for pk, q in sorted(quantities.items())
+                    ],
+                    idempotency_key=f"run{run_id}-{source}-{requisition_id}",
+                )
+                for (source, requisition_id), quantities in ordered
+            ],
+            progress=progress,
+        )
+        for document, ((_, requisition_id), quantities) in zip(documents, ordered, strict=True):
+            requisition_record_shipment_step(
+                user=user,
+                requisition_id=requisition_id,
+                document_id=document.pk,
+                quantities=dict(quantities),
+            )
+        # Only the commit that still finds the run committing may finish it; a twin that ran
+        # meanwhile (a re-queued task) rolls back here and posts nothing.
+        finished = AllocationRun.objects.filter(pk=run_id, status=RunStatus.COMMITTING).update(
+            status=RunStatus.COMMITTED,
+            commit_progress=100,
+            committed_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+        if not finished:
+            raise _Superseded
+        return True
+
+    try:
+        run_durable(work)
+    except _Superseded:
+        return
+    except DomainError as exc:
+        _commit_failed(run_id, f"commit failed, nothing was posted: {exc.message}")
+    except Exception as exc:
+        logger.exception("allocation commit of run %s failed", run_id)
+        _commit_failed(run_id, f"commit failed, nothing was posted: {type(exc).__name__}: {exc}")
+
+
+class _Superseded(Exception):
+    """Another commit of the same run finished first."""
+
+
+def _commit_failed(run_id: int, message: str) -> None:
+    AllocationRun.objects.filter(pk=run_id, status=RunStatus.COMMITTING).update(
+        status=RunStatus.PROPOSED, commit_progress=0, error=message[:2000]
+    )

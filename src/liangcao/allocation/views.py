@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from liangcao.core.errors import DomainError
 from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import Membership, Role
 from liangcao.orgs.selectors import node_list
+from liangcao.stock.selectors import document_list
 from liangcao.web.pages import (
     form_once,
     new_form_token,
@@ -70,7 +71,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "categories": Category.choices,
         "regions": node_list(user=user).filter(depth__in=(1, 2)).order_by("depth", "code")[:300],
         "policies": services.POLICIES,
-        "page": paginate(request, selectors.run_list(user=user)),
+        "page": paginate(request, selectors.run_summaries(user=user)),
         "form_token": new_form_token(),
     }
     return render(request, "allocation/workbench.html", context)
@@ -104,7 +105,17 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "baselines": run.baselines or {},
         "overrides": run.overrides.select_related("created_by"),
         "form_token": new_form_token(),
-        "busy": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        "busy": run.status in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.COMMITTING),
+        # Overrides are chosen, not typed: the lines shown and the sources of the run's pool.
+        "line_choices": [r["demand"] for r in rows[:500]],
+        "source_choices": sorted({s["source"] for s in instance.get("supplies", [])}),
+        "shipments": (
+            document_list(user=user_of(request))
+            .filter(idempotency_key__startswith=f"run{run.pk}-")
+            .select_related("dest_site")
+            if run.status == RunStatus.COMMITTED
+            else None
+        ),
     }
     if request.headers.get("HX-Request"):
         if context["busy"]:
@@ -133,6 +144,10 @@ def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
             )
         elif action == "commit":
             services.allocation_run_commit(user=user, run_id=run_id)
+        elif action == "discard":
+            services.allocation_run_discard(user=user, run_id=run_id)
+        else:
+            raise Http404
         return {"ok": True}
 
     try:

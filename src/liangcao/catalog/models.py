@@ -50,6 +50,12 @@ class Item(BilingualName):
     lot_tracked = models.BooleanField(_("lot tracked"), default=False)
     expiry_tracked = models.BooleanField(_("expiry tracked"), default=False)
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    max_line_quantity = models.PositiveIntegerField(
+        _("largest quantity per line"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the project's default limit (LEDGER_MAX_LINE_QUANTITY)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

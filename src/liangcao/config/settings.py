@@ -181,6 +181,12 @@ X_FRAME_OPTIONS = "DENY"
 
 # "Dispatch first, paperwork after": hours a fast-tracked list has to collect its signatures.
 FAST_TRACK_HOURS = env_int("FAST_TRACK_HOURS", 24, minimum=1)
+# The largest quantity one document line may carry (an item's own `max_line_quantity` may lower
+# it); excess booked on a receipt is bounded by the line's own quantity as well.
+# Allocation commits report progress through a second connection (PostgreSQL); the test
+# settings turn it off where a test's own transaction would hold the run row.
+ALLOCATION_COMMIT_PROGRESS = True
+LEDGER_MAX_LINE_QUANTITY = env_int("LEDGER_MAX_LINE_QUANTITY", 10_000_000, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

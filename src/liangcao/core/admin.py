@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from liangcao.core.models import ApiToken, IdempotencyKey
+from liangcao.core.models import ApiToken, IdempotencyKey, ScheduledJob
 
 
 @admin.register(ApiToken)
@@ -22,4 +22,15 @@ class IdempotencyKeyAdmin(admin.ModelAdmin[IdempotencyKey]):
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(admin.ModelAdmin[ScheduledJob]):
+    """When the worker's scheduler last queued each periodic task (read-only)."""
+
+    list_display = ["name", "last_enqueued_at"]
+    readonly_fields = ["name", "last_enqueued_at"]
+
+    def has_add_permission(self, request: object) -> bool:
         return False

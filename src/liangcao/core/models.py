@@ -75,3 +75,18 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} ({self.state})"
+
+
+class ScheduledJob(models.Model):
+    """When the worker's scheduler last queued one periodic task (core/schedule.py)."""
+
+    name = models.CharField(_("task"), max_length=200, unique=True)
+    last_enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -263,6 +263,9 @@ class Fulfilment(models.Model):
         verbose_name_plural = _("fulfilments")
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="fulfilment_positive"),
+            models.UniqueConstraint(
+                fields=["line", "document"], name="fulfilment_one_per_shipment"
+            ),
         ]
 
     def __str__(self) -> str:

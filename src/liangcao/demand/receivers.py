@@ -1,23 +1,32 @@
 """Demand follows the ledger: when a shipment moves, the lists it serves are brought up to
-date (shipped, received, state) — the ledger itself knows no requisition."""
+date (shipped, received, state) — the ledger itself knows no requisition.
+
+The ledger has committed by the time this runs. A failure here must not undo or hide that: it
+is logged and retried as a background task, and the periodic reconciliation
+(`demand.tasks.reconcile`, `manage.py reconcile_demand`) catches up whatever is left.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.dispatch import receiver
 
-from liangcao.demand.models import Fulfilment
-from liangcao.demand.services import requisition_refresh
+from liangcao.demand.services import requisitions_follow_shipment
 from liangcao.stock.signals import shipment_changed
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(shipment_changed)
 def follow_shipment(sender: Any, document_id: int, **kwargs: Any) -> None:
-    ids = set(
-        Fulfilment.objects.filter(document_id=document_id).values_list(
-            "line__requisition_id", flat=True
+    try:
+        requisitions_follow_shipment(document_id=document_id)
+    except Exception:
+        logger.exception(
+            "demand could not follow shipment %s; retrying in the background", document_id
         )
-    )
-    for requisition_id in sorted(ids):
-        requisition_refresh(requisition_id=requisition_id)
+        from liangcao.demand.tasks import follow_shipment_later
+
+        follow_shipment_later.enqueue(document_id)

@@ -29,6 +29,11 @@ from liangcao.demand.rules import LineFacts, signing_levels
 from liangcao.demand.selectors import requisition_list
 from liangcao.orgs.models import Membership, Node, NodeClosure, Role, User
 from liangcao.orgs.selectors import site_list
+from liangcao.stock.selectors import (
+    OPEN_SHIPMENT_STATES,
+    shipment_line_states,
+    shipment_lines_to,
+)
 
 REQUESTING_ROLES = frozenset({Role.REQUESTER, Role.COMMANDER})
 SIGNING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
@@ -146,6 +151,13 @@ def _check_lines(lines: Sequence[LineIn], errors: list[FieldError]) -> dict[str,
         seen.add(line.item_code)
         if not isinstance(line.quantity, int) or line.quantity < 1:
             errors.append(FieldError(f"lines[{index}].quantity", "a whole number of at least 1"))
+        elif line.quantity > (
+            limit := (
+                getattr(items.get(line.item_code), "max_line_quantity", None)
+                or settings.LEDGER_MAX_LINE_QUANTITY
+            )
+        ):
+            errors.append(FieldError(f"lines[{index}].quantity", f"at most {limit}"))
         if len(line.justification) > 500:
             errors.append(FieldError(f"lines[{index}].justification", "at most 500 characters"))
     return items
@@ -453,23 +465,19 @@ SHIPPED_STATES = {"dispatched", "partially_received", "received", "closed"}
 
 
 def _refresh_line_progress(req: Requisition) -> None:
-    """Re-derive shipped and received of each line from its fulfilments' shipments."""
-    lines = list(
-        req.lines.select_for_update().prefetch_related(
-            "fulfilments__document_line__discrepancies", "fulfilments__document"
-        )
+    """Re-derive allocated, shipped and received of each line from the ledger's shipment lines
+    (read through stock selectors: the ledger's tables are not demand's to query)."""
+    lines = list(req.lines.select_for_update().prefetch_related("fulfilments"))
+    states = shipment_line_states(
+        line_ids=[f.document_line_id for line in lines for f in line.fulfilments.all()]
     )
     for line in lines:
-        fulfilments = list(line.fulfilments.all())
-        line.allocated = sum(f.quantity for f in fulfilments if f.document.state != "cancelled")
-        line.shipped = sum(f.quantity for f in fulfilments if f.document.state in SHIPPED_STATES)
+        served = [(f, states[f.document_line_id]) for f in line.fulfilments.all()]
+        line.allocated = sum(f.quantity for f, st in served if st.document_state != "cancelled")
+        line.shipped = sum(f.quantity for f, st in served if st.document_state in SHIPPED_STATES)
         # The ledger counts damaged units as accounted for on the shipment line; the list
         # counts only the good units that arrived.
-        line.received = sum(
-            f.document_line.received
-            - sum(d.quantity for d in f.document_line.discrepancies.all() if d.kind == "damaged")
-            for f in fulfilments
-        )
+        line.received = sum(st.received - st.damaged for _, st in served)
     RequisitionLine.objects.bulk_update(lines, ["allocated", "shipped", "received"])
 
 
@@ -483,48 +491,63 @@ def requisition_record_shipment(
     (not a signer of the serving level), Conflict (state, or more than the line's open
     quantity), Invalid (a line of another list, or an item the shipment does not carry).
     """
-    from liangcao.stock.models import Document, DocumentLine
-
     with transaction.atomic(durable=True):
-        req = _locked(user, requisition_id)
-        if not _may_act_for(user, req.serving_node_id):
-            raise Forbidden("Only commanders or approvers of the serving level or above allocate")
-        _require_state(
-            req,
-            RequisitionState.APPROVED,
-            RequisitionState.PARTLY_ALLOCATED,
-            RequisitionState.ALLOCATED,
+        return requisition_record_shipment_step(
+            user=user, requisition_id=requisition_id, document_id=document_id, quantities=quantities
         )
-        document = Document.objects.filter(pk=document_id, dest_site_id=req.site_id).first()
-        if document is None:
-            raise Invalid("Not a shipment to this site", [FieldError("document_id", "unknown")])
-        lines = {ln.pk: ln for ln in req.lines.select_related("item")}
-        by_item = {dl.item_id: dl for dl in DocumentLine.objects.filter(document=document)}
-        errors = []
-        for line_id in quantities:
-            line = lines.get(line_id)
-            if line is None:
-                errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
-            elif line.item_id not in by_item:
-                errors.append(FieldError(f"quantities.{line_id}", "the shipment has no such item"))
-        if errors:
-            raise Invalid("Cannot record this shipment", errors)
-        from liangcao.demand.models import Fulfilment
 
-        for line_id, quantity in quantities.items():
-            line = lines[line_id]
-            if Fulfilment.objects.filter(line=line, document=document).exists():
-                continue
-            if quantity > line.open_quantity:
-                raise Conflict(
-                    f"{line.item.code}: {quantity} is more than the {line.open_quantity} still open"
-                )
-            Fulfilment.objects.create(
-                line=line, document=document, document_line=by_item[line.item_id], quantity=quantity
+
+def requisition_record_shipment_step(
+    *, user: User, requisition_id: int, document_id: int, quantities: dict[int, int]
+) -> Requisition:
+    """`requisition_record_shipment` inside the caller's transaction (allocation's commit
+    reserves every shipment and records them in one transaction)."""
+    from liangcao.demand.models import Fulfilment
+
+    req = _locked(user, requisition_id)
+    if not _may_act_for(user, req.serving_node_id):
+        raise Forbidden("Only commanders or approvers of the serving level or above allocate")
+    _require_state(
+        req,
+        RequisitionState.APPROVED,
+        RequisitionState.PARTLY_ALLOCATED,
+        RequisitionState.ALLOCATED,
+    )
+    by_item = shipment_lines_to(document_id=document_id, dest_site_id=req.site_id)
+    if by_item is None:
+        raise Invalid("Not a shipment to this site", [FieldError("document_id", "unknown")])
+    lines = {ln.pk: ln for ln in req.lines.select_related("item")}
+    errors = []
+    for line_id in quantities:
+        line = lines.get(line_id)
+        if line is None:
+            errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
+        elif line.item_id not in by_item:
+            errors.append(FieldError(f"quantities.{line_id}", "the shipment has no such item"))
+    if errors:
+        raise Invalid("Cannot record this shipment", errors)
+    recorded = set(
+        Fulfilment.objects.filter(line__in=list(quantities), document_id=document_id).values_list(
+            "line_id", flat=True
+        )
+    )
+    for line_id, quantity in quantities.items():
+        line = lines[line_id]
+        if line_id in recorded:
+            continue
+        if quantity > line.open_quantity:
+            raise Conflict(
+                f"{line.item.code}: {quantity} is more than the {line.open_quantity} still open"
             )
-        _refresh_line_progress(req)
-        _save_state(req)
-        return req
+        Fulfilment.objects.create(
+            line=line,
+            document_id=document_id,
+            document_line_id=by_item[line.item_id],
+            quantity=quantity,
+        )
+    _refresh_line_progress(req)
+    _save_state(req)
+    return req
 
 
 def requisition_refresh(*, requisition_id: int) -> None:
@@ -536,6 +559,41 @@ def requisition_refresh(*, requisition_id: int) -> None:
             return
         _refresh_line_progress(req)
         _save_state(req)
+
+
+def requisitions_follow_shipment(*, document_id: int) -> None:
+    """Refresh every list a shipment serves (internal: the ledger reported it moved)."""
+    from liangcao.demand.models import Fulfilment
+
+    ids = set(
+        Fulfilment.objects.filter(document_id=document_id).values_list(
+            "line__requisition_id", flat=True
+        )
+    )
+    for requisition_id in sorted(ids):
+        requisition_refresh(requisition_id=requisition_id)
+
+
+def requisitions_reconcile() -> int:
+    """Re-derive every list that has shipments and is not ended; return how many changed."""
+    open_ids = (
+        Requisition.objects.filter(lines__fulfilments__isnull=False)
+        .exclude(state__in=[RequisitionState.CLOSED, RequisitionState.CANCELLED])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    changed = 0
+    for requisition_id in sorted(open_ids):
+        before = _progress_snapshot(requisition_id)
+        requisition_refresh(requisition_id=requisition_id)
+        changed += before != _progress_snapshot(requisition_id)
+    return changed
+
+
+def _progress_snapshot(requisition_id: int) -> tuple[object, ...]:
+    req = Requisition.objects.only("state").get(pk=requisition_id)
+    lines = RequisitionLine.objects.filter(requisition_id=requisition_id).order_by("pk")
+    return (req.state, *lines.values_list("allocated", "shipped", "received"))
 
 
 def requisition_close(*, user: User, requisition_id: int, comment: str = "") -> Requisition:
@@ -555,10 +613,13 @@ def requisition_close(*, user: User, requisition_id: int, comment: str = "") -> 
         _refresh_line_progress(req)
         _save_state(req)
         _require_state(req, RequisitionState.DISPATCHED, RequisitionState.RECEIVED)
-        open_shipments = req.lines.filter(
-            fulfilments__document__state__in=["reserved", "dispatched", "partially_received"]
-        ).exists()
-        if open_shipments:
+        served = list(
+            req.lines.filter(fulfilments__isnull=False).values_list(
+                "fulfilments__document_line_id", flat=True
+            )
+        )
+        states = shipment_line_states(line_ids=served)
+        if any(st.document_state in OPEN_SHIPMENT_STATES for st in states.values()):
             raise Conflict(f"Requisition {req.number} still has shipments on the way")
         req.state = RequisitionState.CLOSED
         req.closed_at = timezone.now()

@@ -362,3 +362,53 @@ def item_ids_by_code(*, codes: list[str]) -> dict[str, int]:
 def item_choices() -> list[tuple[str, str]]:
     """(code, Chinese name) of every active item, for pickers."""
     return list(Item.objects.filter(is_active=True).order_by("code").values_list("code", "name_zh"))
+
+
+# --- reads for apps that follow shipments (demand): internal, no user scope ------------------
+@dataclass(frozen=True)
+class ShipmentLineState:
+    """What the ledger says of one shipment line: the shipment's state, units accounted for at
+    the destination (good + damaged) and the damaged share of them."""
+
+    document_id: int
+    document_state: str
+    item_id: int
+    received: int
+    damaged: int
+
+
+OPEN_SHIPMENT_STATES = frozenset({"reserved", "dispatched", "partially_received"})
+
+
+def shipment_lines_to(*, document_id: int, dest_site_id: int) -> dict[int, int] | None:
+    """Item id → line id of a shipment to that site (None when there is no such shipment)."""
+    document = Document.objects.filter(
+        pk=document_id, kind="shipment", dest_site_id=dest_site_id
+    ).first()
+    if document is None:
+        return None
+    return dict(document.lines.values_list("item_id", "id"))
+
+
+def shipment_line_states(*, line_ids: list[int]) -> dict[int, ShipmentLineState]:
+    """The ledger's view of these shipment lines, in two queries."""
+    from liangcao.stock.models import Discrepancy, DocumentLine
+
+    damaged: dict[int, int] = dict(
+        Discrepancy.objects.filter(line_id__in=line_ids, kind="damaged")
+        .values("line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("line_id", "total")
+    )
+    return {
+        pk: ShipmentLineState(
+            document_id=doc,
+            document_state=state,
+            item_id=item,
+            received=received,
+            damaged=damaged.get(pk, 0),
+        )
+        for pk, doc, state, item, received in DocumentLine.objects.filter(
+            pk__in=line_ids
+        ).values_list("id", "document_id", "document__state", "item_id", "received")
+    }

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -62,6 +63,9 @@ POSTING_ROLES = frozenset({Role.WAREHOUSE_KEEPER, Role.COMMANDER})
 APPROVING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
 MAX_ATTEMPTS = 8
 MAX_LINES = 500
+# Excess found on a receipt may be at most the line's own quantity (or this, for small lines):
+# a mistyped figure must not book millions of units out of nowhere.
+MIN_EXCESS_BOUND = 10
 _TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -238,6 +242,19 @@ def _items(item_ids: Iterable[int]) -> dict[int, Item]:
             "Unknown item", [FieldError("item_id", f"no item with id {i}") for i in missing]
         )
     return found
+
+
+def _line_items(lines: Sequence[LineSpec]) -> dict[int, Item]:
+    """The lines' items, each line within its item's own limit (`Item.max_line_quantity`)."""
+    items = _items(line.item_id for line in lines)
+    errors = [
+        FieldError(f"lines.{i}.quantity", f"at most {items[line.item_id].max_line_quantity}")
+        for i, line in enumerate(lines)
+        if (limit := items[line.item_id].max_line_quantity) is not None and line.quantity > limit
+    ]
+    if errors:
+        raise Invalid("Quantity above the item's limit", errors)
+    return items
 
 
 def _receipt_lot(item: Item, *, code: str | None, expiry: date | None, source: str) -> Lot:
@@ -657,10 +674,18 @@ class ReceiveSpec:
 
 
 def _check_lines(lines: Sequence[LineSpec]) -> None:
+    ceiling = settings.LEDGER_MAX_LINE_QUANTITY
     errors = [
         FieldError(f"lines.{i}.quantity", "must be a positive integer")
         for i, line in enumerate(lines)
-        if not isinstance(line.quantity, int) or line.quantity <= 0
+        if not isinstance(line.quantity, int)
+        or isinstance(line.quantity, bool)
+        or line.quantity <= 0
+    ]
+    errors += [
+        FieldError(f"lines.{i}.quantity", f"at most {ceiling}")
+        for i, line in enumerate(lines)
+        if isinstance(line.quantity, int) and line.quantity > ceiling
     ]
     if not lines:
         errors.append(FieldError("lines", "at least one line"))
@@ -922,7 +947,7 @@ def receipt_post(
             raise Invalid("Not a supplier site", [FieldError("source_site_id", "supplier site")])
         source = location_for(source_kind, site_id=source_site_id, party=source_party.strip()[:80])
         store = _stores(site.pk)[site.pk]
-        items = _items(line.item_id for line in lines)
+        items = _line_items(lines)
         label = source_party or (source_site.code if source_site else "")
         specs = [
             (
@@ -1042,7 +1067,7 @@ def issue_post(
         else:
             target = location_for(LocationKind.CONSUMPTION, site_id=user_site.pk)
         store = _stores(site.pk)[site.pk]
-        items = _items(line.item_id for line in lines)
+        items = _line_items(lines)
         document = _new_document(
             actor,
             DocumentKind.ISSUE,
@@ -1090,6 +1115,11 @@ def adjustment_post(
         raise Invalid("Give a reason", [FieldError("reason", "required")])
     if not lines or any(s.delta == 0 for s in lines):
         raise Invalid("Invalid adjustment lines", [FieldError("lines", "non-zero deltas")])
+    if any(abs(s.delta) > settings.LEDGER_MAX_LINE_QUANTITY for s in lines):
+        raise Invalid(
+            "Invalid adjustment lines",
+            [FieldError("lines", f"at most {settings.LEDGER_MAX_LINE_QUANTITY} per line")],
+        )
 
     def work() -> Document:
         found = _existing(actor, idempotency_key)
@@ -1287,7 +1317,7 @@ def shipment_reserve(
         source = _site_for(actor, from_site_id, POSTING_ROLES, "ship stock")
         dest = _any_site(to_site_id)
         stores = _stores(source.pk, dest.pk)
-        items = _items(line.item_id for line in lines)
+        items = _line_items(lines)
         document = _new_document(
             actor,
             DocumentKind.SHIPMENT,
@@ -1306,6 +1336,76 @@ def shipment_reserve(
     return _idempotent_run(actor, idempotency_key, work)
 
 
+@dataclass(frozen=True)
+class ShipmentSpec:
+    """One shipment of a batch: from a store to a site, its lines, its idempotency key."""
+
+    from_site_id: int
+    to_site_id: int
+    lines: Sequence[LineSpec]
+    idempotency_key: str = ""
+
+
+def shipments_reserve_step(
+    *, actor: User, shipments: Sequence[ShipmentSpec], progress: Callable[[int], None] | None = None
+) -> list[Document]:
+    """Internal step: open and reserve many shipments inside the caller's transaction (run it
+    in `run_durable`). Every balance row they touch is locked by one ordered statement, so
+    either all are reserved or a Conflict names what is short and the caller's transaction
+    posts nothing. `progress` is told the share of shipments written (0–100).
+
+    Raises NotFound/Forbidden (scope at a source), Invalid (lines, same site), Conflict.
+    """
+    errors: list[FieldError] = []
+    for n, spec in enumerate(shipments):
+        try:
+            _check_lines(spec.lines)
+        except Invalid as exc:
+            errors += [FieldError(f"shipments.{n}.{e.field}", e.message) for e in exc.errors]
+        if spec.from_site_id == spec.to_site_id:
+            errors.append(FieldError(f"shipments.{n}.to_site_id", "differs from the source"))
+    if errors:
+        raise Invalid("Invalid shipments", errors)
+    items = _line_items([line for spec in shipments for line in spec.lines])
+    sources = {
+        site_id: _site_for(actor, site_id, POSTING_ROLES, "ship stock")
+        for site_id in sorted({spec.from_site_id for spec in shipments})
+    }
+    dests = {site_id: _any_site(site_id) for site_id in sorted({s.to_site_id for s in shipments})}
+    stores = _stores(*sorted(set(sources) | set(dests)))
+    documents: list[Document] = []
+    lines: list[DocumentLine] = []
+    for n, spec in enumerate(shipments, start=1):
+        document = _new_document(
+            actor,
+            DocumentKind.SHIPMENT,
+            DocumentState.RESERVED,
+            source=sources[spec.from_site_id],
+            dest=dests[spec.to_site_id],
+            key=spec.idempotency_key,
+        )
+        documents.append(document)
+        lines += _new_lines(
+            document,
+            [
+                (
+                    items[line.item_id],
+                    line.lot_id,
+                    line.quantity,
+                    stores[spec.from_site_id],
+                    stores[spec.to_site_id],
+                )
+                for line in spec.lines
+            ],
+        )
+        if progress is not None and n % max(1, len(shipments) // 10) == 0:
+            progress(80 * n // len(shipments))
+    _reserve_lines(actor, lines)
+    if progress is not None:
+        progress(90)
+    return documents
+
+
 def _shipment(
     actor: User, document_id: int, states: set[str], action: str, at_source: bool
 ) -> Document:
@@ -1320,7 +1420,11 @@ def _shipment(
     if document.state not in states:
         raise Conflict(f"Shipment {document.pk} is {document.state}; cannot {action}")
     document_id = document.pk
-    transaction.on_commit(lambda: shipment_changed.send(sender=Document, document_id=document_id))
+    # Followers react after the ledger committed; their failure is theirs to retry (robust:
+    # logged, never reported to the caller as if nothing had been posted).
+    transaction.on_commit(
+        lambda: shipment_changed.send(sender=Document, document_id=document_id), robust=True
+    )
     return document
 
 
@@ -1371,10 +1475,16 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
     NotFound/Forbidden, Invalid (unknown line, negative numbers, missing reason), Conflict
     (wrong state).
     """
+    ceiling = settings.LEDGER_MAX_LINE_QUANTITY
     errors = [
         FieldError(f"lines.{i}", "received and damaged must be ≥ 0 and not both 0")
         for i, s in enumerate(lines)
         if s.received < 0 or s.damaged < 0 or s.received + s.damaged == 0
+    ]
+    errors += [
+        FieldError(f"lines.{i}.received", f"at most {ceiling}")
+        for i, s in enumerate(lines)
+        if s.received > ceiling or s.damaged > ceiling
     ]
     errors += [
         FieldError(f"lines.{i}.reason", "give a reason for damaged units")
@@ -1417,6 +1527,16 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
                 )
             good = min(s.received, outstanding - s.damaged)
             excess = s.received - good
+            if excess > max(line.quantity, MIN_EXCESS_BOUND):
+                raise Invalid(
+                    "Excess beyond the shipped quantity",
+                    [
+                        FieldError(
+                            "received",
+                            f"at most {outstanding + max(line.quantity, MIN_EXCESS_BOUND)}",
+                        )
+                    ],
+                )
             for target, qty in ((store.pk, good), (loss.pk, s.damaged)):
                 if qty:
                     for key, take in ledger.pick(
