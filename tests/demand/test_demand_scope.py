@@ -7,6 +7,7 @@ is visible when its requesting site is, or when its serving level lies in the us
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import uuid4
 
 from django.test import Client
 
@@ -107,6 +108,7 @@ def test_no_user_reads_or_acts_outside_their_subtree(
                     f"/api/v1/requisitions/{req.pk}/{action}",
                     BODIES[action],
                     content_type="application/json",
+                    HTTP_IDEMPOTENCY_KEY=str(uuid4()),
                 ).status_code
                 if status != 404:
                     wrong.append(f"{user.username} {action} {req.number}: {status}")
@@ -129,12 +131,18 @@ def test_seeing_a_list_is_not_the_right_to_sign_it(
     inspector = client_for("district-inspector")
     assert inspector.get(f"/api/v1/requisitions/{req.pk}").status_code == 200
     response = inspector.post(
-        f"/api/v1/requisitions/{req.pk}/sign", {"approve": True}, content_type="application/json"
+        f"/api/v1/requisitions/{req.pk}/sign",
+        {"approve": True},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     )
     assert response.status_code == 403
     street = client_for("street-approver")
     response = street.post(
-        f"/api/v1/requisitions/{req.pk}/sign", {"approve": True}, content_type="application/json"
+        f"/api/v1/requisitions/{req.pk}/sign",
+        {"approve": True},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid4()),
     )
     assert response.status_code == 200 and response.json()["state"] == "approved"
     assert Node.objects.get(code=response.json()["serving_node_code"]).kind == "street"

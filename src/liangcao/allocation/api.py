@@ -11,6 +11,7 @@ from liangcao.allocation import selectors, services
 from liangcao.allocation.models import RunStatus
 from liangcao.core.api import ErrorOut
 from liangcao.core.idempotency import idempotent_response
+from liangcao.core.schema import Code, Count, RowId, Text
 from liangcao.orgs.models import User
 
 router = Router(tags=["allocation"])
@@ -23,11 +24,11 @@ def _user(request: HttpRequest) -> User:
 
 
 class RunIn(Schema):
-    node_id: int
-    items: list[str] | None = None
-    category: str | None = None
-    region_id: int | None = None
-    policy: str = "priority_leximin"
+    node_id: RowId
+    items: list[Code] | None = None
+    category: Code | None = None
+    region_id: RowId | None = None
+    policy: Code = "priority_leximin"
 
 
 class RunOut(Schema):
@@ -63,10 +64,10 @@ class RunDetailOut(RunOut):
 
 
 class OverrideIn(Schema):
-    demand: str
-    source: str
-    quantity: int
-    reason: str
+    demand: Code
+    source: Code
+    quantity: Count
+    reason: Text
 
 
 @router.get("/allocation/runs", response=list[RunOut])

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
@@ -23,7 +24,17 @@ class BearerToken(HttpBearer):
         return found.user
 
 
-API_AUTH = [BearerToken(), SessionAuth()]
+class SessionUnlessBearer(SessionAuth):
+    """The session cookie, but only when no Authorization header was sent: a request that
+    presents a (bad) token is answered 401, not judged by the cookie's CSRF rule (403)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get("Authorization"):
+            return None
+        return super().__call__(request)
+
+
+API_AUTH = [BearerToken(), SessionUnlessBearer()]
 
 
 class ErrorOut(Schema):
@@ -52,6 +63,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
             for e in exc.errors
         ]
         body = {"code": "invalid", "message": "Invalid input", "errors": errors}
+        return api.create_response(request, body, status=422)
+
+    @api.exception_handler(DataError)
+    def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A value the schema let through but the column cannot hold (e.g. 2^40 as a quantity).
+        body = {"code": "invalid", "message": "A value is out of range for its field"}
+        return api.create_response(request, body, status=422)
+
+    @api.exception_handler(OverflowError)
+    def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        body = {"code": "invalid", "message": "A number is too large"}
         return api.create_response(request, body, status=422)
 
     @api.exception_handler(AuthenticationError)

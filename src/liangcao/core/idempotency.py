@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -169,7 +170,7 @@ def idempotent_response(
 
     def call() -> tuple[int, str]:
         status, body = run(key)
-        return status, json.dumps(body, default=str, ensure_ascii=False)
+        return status, json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
 
     stored = idempotent_call(user_id=user_id, key=key, fingerprint=fingerprint, run=call)
     response = HttpResponse(stored.body, status=stored.status, content_type="application/json")

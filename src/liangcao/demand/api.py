@@ -1,13 +1,17 @@
 """API of demand lists: read, file, submit, countersign, fast-track, escalate, cancel."""
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Strict
 
 from liangcao.core.api import ErrorOut
+from liangcao.core.idempotency import idempotent_response
+from liangcao.core.schema import Code, Count, Quantity, RowId, Text
 from liangcao.demand import selectors, services
 from liangcao.demand.models import RequisitionState
 from liangcao.orgs.models import User
@@ -21,7 +25,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-class LineOut(Schema):
+class RequisitionLineOut(Schema):
     id: int
     item_code: str
     requested: int
@@ -88,7 +92,7 @@ class RequisitionOut(Schema):
 
 
 class RequisitionDetailOut(RequisitionOut):
-    lines: list[LineOut]
+    lines: list[RequisitionLineOut]
     signatures: list[SignatureOut]
     history: list[str]
 
@@ -101,39 +105,39 @@ class RequisitionDetailOut(RequisitionOut):
         return list(obj.signatures.all())
 
 
-class LineIn(Schema):
-    item: str
-    quantity: int
+class RequisitionLineIn(Schema):
+    item: Code
+    quantity: Quantity
     needed_by: date | None = None
-    justification: str = ""
+    justification: Text = ""
 
 
 class RequisitionIn(Schema):
-    site_id: int
-    lines: list[LineIn]
-    priority_class: int | None = None
-    priority_reason: str = ""
-    note: str = ""
+    site_id: RowId
+    lines: list[RequisitionLineIn] = Field(max_length=500)
+    priority_class: Annotated[int, Strict(), Field(ge=1, le=9)] | None = None
+    priority_reason: Text = ""
+    note: Text = ""
     submit: bool = False
 
 
 class SignIn(Schema):
     approve: bool
-    comment: str = ""
-    approved_quantities: dict[int, int] | None = None
+    comment: Text = ""
+    approved_quantities: dict[int, Count] | None = None
 
 
-class ReasonIn(Schema):
-    reason: str
+class RequisitionReasonIn(Schema):
+    reason: Text
 
 
 class CommentIn(Schema):
-    comment: str = ""
+    comment: Text = ""
 
 
 class EscalateIn(Schema):
-    quantities: dict[int, int]
-    note: str = ""
+    quantities: dict[int, Quantity]
+    note: Text = ""
 
 
 def _detail(request: HttpRequest, requisition_id: int) -> Any:
@@ -179,9 +183,10 @@ def get_requisition(request: HttpRequest, requisition_id: int) -> Any:
     return _detail(request, requisition_id)
 
 
-_WRITE = {
+_WRITE: dict[int, Any] = {
     200: RequisitionDetailOut,
     201: RequisitionDetailOut,
+    400: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
@@ -189,78 +194,125 @@ _WRITE = {
 }
 
 
+def _write(request: HttpRequest, status: int, act: Callable[[User], int]) -> HttpResponse:
+    """Apply `act` once per Idempotency-Key and answer with the list it returns (by id)."""
+    user = _user(request)
+
+    def run(key: str) -> tuple[int, dict[str, Any]]:
+        requisition_id = act(user)
+        return status, RequisitionDetailOut.from_orm(_detail(request, requisition_id)).dict()
+
+    return idempotent_response(request, run)
+
+
 @router.post("/requisitions", response=_WRITE)
-def create_requisition(request: HttpRequest, payload: RequisitionIn) -> Any:
-    """File a demand list (a draft, or submitted at once with `submit`)."""
-    req = services.requisition_create(
-        user=_user(request),
-        site_id=payload.site_id,
-        lines=[
-            services.LineIn(ln.item, ln.quantity, ln.needed_by, ln.justification)
-            for ln in payload.lines
-        ],
-        priority_class=payload.priority_class,
-        priority_reason=payload.priority_reason,
-        note=payload.note,
-        submit=payload.submit,
+def create_requisition(request: HttpRequest, payload: RequisitionIn) -> HttpResponse:
+    """File a demand list (a draft, or submitted at once with `submit`). Needs an
+    Idempotency-Key, like every write below."""
+    return _write(
+        request,
+        201,
+        lambda user: (
+            services.requisition_create(
+                user=user,
+                site_id=payload.site_id,
+                lines=[
+                    services.LineIn(ln.item, ln.quantity, ln.needed_by, ln.justification)
+                    for ln in payload.lines
+                ],
+                priority_class=payload.priority_class,
+                priority_reason=payload.priority_reason,
+                note=payload.note,
+                submit=payload.submit,
+            ).pk
+        ),
     )
-    return Status(201, _detail(request, req.pk))
 
 
 @router.post("/requisitions/{requisition_id}/submit", response=_WRITE)
-def submit(request: HttpRequest, requisition_id: int) -> Any:
+def submit(request: HttpRequest, requisition_id: int) -> HttpResponse:
     """Send a draft up for countersignature."""
-    services.requisition_submit(user=_user(request), requisition_id=requisition_id)
-    return _detail(request, requisition_id)
+    return _write(
+        request,
+        200,
+        lambda user: services.requisition_submit(user=user, requisition_id=requisition_id).pk,
+    )
 
 
 @router.post("/requisitions/{requisition_id}/sign", response=_WRITE)
-def sign(request: HttpRequest, requisition_id: int, payload: SignIn) -> Any:
+def sign(request: HttpRequest, requisition_id: int, payload: SignIn) -> HttpResponse:
     """Countersign or reject at the next level; optionally lower approved quantities."""
-    services.requisition_sign(
-        user=_user(request),
-        requisition_id=requisition_id,
-        approve=payload.approve,
-        comment=payload.comment,
-        approved_quantities=payload.approved_quantities,
+    return _write(
+        request,
+        200,
+        lambda user: (
+            services.requisition_sign(
+                user=user,
+                requisition_id=requisition_id,
+                approve=payload.approve,
+                comment=payload.comment,
+                approved_quantities=payload.approved_quantities,
+            ).pk
+        ),
     )
-    return _detail(request, requisition_id)
 
 
 @router.post("/requisitions/{requisition_id}/fast-track", response=_WRITE)
-def fast_track(request: HttpRequest, requisition_id: int, payload: ReasonIn) -> Any:
+def fast_track(
+    request: HttpRequest, requisition_id: int, payload: RequisitionReasonIn
+) -> HttpResponse:
     """Dispatch first, paperwork after."""
-    services.requisition_fast_track(
-        user=_user(request), requisition_id=requisition_id, reason=payload.reason
+    return _write(
+        request,
+        200,
+        lambda user: (
+            services.requisition_fast_track(
+                user=user, requisition_id=requisition_id, reason=payload.reason
+            ).pk
+        ),
     )
-    return _detail(request, requisition_id)
 
 
 @router.post("/requisitions/{requisition_id}/escalate", response=_WRITE)
-def escalate(request: HttpRequest, requisition_id: int, payload: EscalateIn) -> Any:
+def escalate(request: HttpRequest, requisition_id: int, payload: EscalateIn) -> HttpResponse:
     """Send uncovered quantities to the parent level; answers with the new list."""
-    child = services.requisition_escalate(
-        user=_user(request),
-        requisition_id=requisition_id,
-        quantities=payload.quantities,
-        note=payload.note,
+    return _write(
+        request,
+        201,
+        lambda user: (
+            services.requisition_escalate(
+                user=user,
+                requisition_id=requisition_id,
+                quantities=payload.quantities,
+                note=payload.note,
+            ).pk
+        ),
     )
-    return Status(201, _detail(request, child.pk))
 
 
 @router.post("/requisitions/{requisition_id}/close", response=_WRITE)
-def close(request: HttpRequest, requisition_id: int, payload: CommentIn) -> Any:
+def close(request: HttpRequest, requisition_id: int, payload: CommentIn) -> HttpResponse:
     """Close a list whose shipments have all ended."""
-    services.requisition_close(
-        user=_user(request), requisition_id=requisition_id, comment=payload.comment
+    return _write(
+        request,
+        200,
+        lambda user: (
+            services.requisition_close(
+                user=user, requisition_id=requisition_id, comment=payload.comment
+            ).pk
+        ),
     )
-    return _detail(request, requisition_id)
 
 
 @router.post("/requisitions/{requisition_id}/cancel", response=_WRITE)
-def cancel(request: HttpRequest, requisition_id: int, payload: ReasonIn) -> Any:
+def cancel(request: HttpRequest, requisition_id: int, payload: RequisitionReasonIn) -> HttpResponse:
     """Withdraw a list nothing has been served from."""
-    services.requisition_cancel(
-        user=_user(request), requisition_id=requisition_id, reason=payload.reason
+    return _write(
+        request,
+        200,
+        lambda user: (
+            services.requisition_cancel(
+                user=user, requisition_id=requisition_id, reason=payload.reason
+            ).pk
+        ),
     )
-    return _detail(request, requisition_id)

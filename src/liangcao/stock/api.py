@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from liangcao.catalog.models import Category
 from liangcao.core.api import ErrorOut
 from liangcao.core.idempotency import idempotent_response
+from liangcao.core.schema import Code, Count, Delta, Quantity, RowId, Text
 from liangcao.orgs.models import User
 from liangcao.stock import selectors, services
 from liangcao.stock.models import Document, DocumentKind, DocumentState
@@ -52,7 +53,7 @@ class BalanceOut(Schema):
     earliest_expiry: date | None
 
 
-class LineOut(Schema):
+class DocumentLineOut(Schema):
     id: int
     number: int
     item_id: int
@@ -75,53 +76,53 @@ class DocumentOut(Schema):
     reason: str
     reverses_id: int | None
     created_at: datetime
-    lines: list[LineOut]
+    lines: list[DocumentLineOut]
 
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
         return list(obj.lines.all())
 
 
-class LineIn(Schema):
-    item_id: int
-    quantity: int = Field(gt=0)
-    lot_id: int | None = None
-    lot_code: str | None = None
+class StockLineIn(Schema):
+    item_id: RowId
+    quantity: Quantity
+    lot_id: RowId | None = None
+    lot_code: Code | None = None
     expiry: date | None = None
 
 
 class DocumentIn(Schema):
     kind: DocumentKind
-    site_id: int = Field(description="The store stock leaves (receipts: the store it enters)")
-    to_site_id: int | None = None
-    source_kind: str = Field("", description="Receipts: supplier, donor or production")
-    source_site_id: int | None = None
-    source_party: str = ""
-    household: str = ""
-    lines: list[LineIn] = Field(min_length=1, max_length=services.MAX_LINES)
+    site_id: RowId = Field(description="The store stock leaves (receipts: the store it enters)")
+    to_site_id: RowId | None = None
+    source_kind: Code = Field("", description="Receipts: supplier, donor or production")
+    source_site_id: RowId | None = None
+    source_party: Code = ""
+    household: Code = ""
+    lines: list[StockLineIn] = Field(min_length=1, max_length=services.MAX_LINES)
 
 
 class AdjustLineIn(Schema):
-    item_id: int
-    delta: int
-    lot_id: int | None = None
+    item_id: RowId
+    delta: Delta
+    lot_id: RowId | None = None
 
 
 class AdjustmentIn(Schema):
-    site_id: int
-    reason: str
+    site_id: RowId
+    reason: Text
     lines: list[AdjustLineIn] = Field(min_length=1, max_length=services.MAX_LINES)
 
 
-class ReasonIn(Schema):
-    reason: str = ""
+class StockReasonIn(Schema):
+    reason: Text = ""
 
 
 class ReceiveLineIn(Schema):
-    line_id: int
-    received: int = Field(ge=0)
-    damaged: int = Field(0, ge=0)
-    reason: str = ""
+    line_id: RowId
+    received: Count
+    damaged: Count = 0
+    reason: Text = ""
 
 
 class ReceiveIn(Schema):
@@ -265,7 +266,9 @@ def create_adjustment(request: HttpRequest, payload: AdjustmentIn) -> HttpRespon
 @router.post(
     "/stock/documents/{document_id}/reverse", response={201: DocumentOut, **IDEMPOTENT_ERRORS}
 )
-def reverse_document(request: HttpRequest, document_id: int, payload: ReasonIn) -> HttpResponse:
+def reverse_document(
+    request: HttpRequest, document_id: int, payload: StockReasonIn
+) -> HttpResponse:
     """Reverse a posted document with a mirror document (history is never edited)."""
 
     def run(key: str) -> tuple[int, Any]:
@@ -312,7 +315,7 @@ def receive_shipment(request: HttpRequest, document_id: int, payload: ReceiveIn)
 @router.post(
     "/stock/shipments/{document_id}/close", response={200: DocumentOut, **IDEMPOTENT_ERRORS}
 )
-def close_shipment(request: HttpRequest, document_id: int, payload: ReasonIn) -> HttpResponse:
+def close_shipment(request: HttpRequest, document_id: int, payload: StockReasonIn) -> HttpResponse:
     """Close a shipment; what is still in transit is written off as short."""
 
     def run(key: str) -> tuple[int, Any]:

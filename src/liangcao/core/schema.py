@@ -1,0 +1,25 @@
+"""Input types shared by the API schemas: strict integers within the columns that hold them,
+so a boolean, a string or 2^63 given as a quantity is a 422 that names the field, never a
+database error. Services still apply the configured business limits
+(`LEDGER_MAX_LINE_QUANTITY`, `Item.max_line_quantity`)."""
+
+from typing import Annotated
+
+from pydantic import Field, Strict
+
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+TEXT_MAX = 2000
+
+# A positive count of units (PositiveIntegerField columns).
+Quantity = Annotated[int, Strict(), Field(ge=1, le=INT32_MAX)]
+# Zero or more units.
+Count = Annotated[int, Strict(), Field(ge=0, le=INT32_MAX)]
+# A signed change of units.
+Delta = Annotated[int, Strict(), Field(ge=-INT32_MAX, le=INT32_MAX)]
+# A row id (BigAutoField).
+RowId = Annotated[int, Strict(), Field(ge=1, le=INT64_MAX)]
+# Free text people type (reasons, notes, comments).
+Text = Annotated[str, Field(max_length=TEXT_MAX)]
+# A short code or name.
+Code = Annotated[str, Field(max_length=200)]
