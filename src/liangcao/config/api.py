@@ -1,16 +1,14 @@
 """The JSON API under /api/v1/: one NinjaAPI composed of each app's router."""
 
-from ninja import NinjaAPI
-
 from liangcao.allocation.api import router as allocation_router
 from liangcao.catalog.api import router as catalog_router
-from liangcao.core.api import API_AUTH, install_error_handlers
+from liangcao.core.api import API_AUTH, LiangcaoAPI, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.stock.api import router as stock_router
 
-api = NinjaAPI(
+api = LiangcaoAPI(
     title="Liangcao API",
     version="1",
     description="Emergency supplies command platform. Every read is scoped to the caller.",

@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema, Status
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from liangcao.core import selectors, services
@@ -49,6 +49,43 @@ def _loc_to_field(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+# Answers any operation may give, documented on every operation so the schema tells the truth:
+# 401 without credentials, 422 for input the schema or the input guard refuses (core/middleware),
+# 413 for a body over the limit; POSTs also 400 (no Idempotency-Key), 409 (key in flight).
+COMMON_ERRORS = {
+    "401": "Not signed in, or the Bearer token is not valid",
+    "413": "The request body is too large",
+    "422": "Invalid input: `errors` names each field",
+}
+POST_ERRORS = {
+    "400": "Malformed request, or the Idempotency-Key is missing",
+    "409": "Conflict with the current state (or the same Idempotency-Key is in flight)",
+}
+
+
+class LiangcaoAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists the error answers every operation can give, each
+    with the `{code, message, errors}` body."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorOut" not in schemas:
+            schemas["ErrorOut"] = ErrorOut.model_json_schema()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                wanted = dict(COMMON_ERRORS)
+                if method.lower() in ("post", "put", "patch", "delete"):
+                    wanted |= POST_ERRORS
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    wanted["404"] = "Not found, or not in the caller's scope"
+                for status, text in wanted.items():
+                    responses.setdefault(status, {"description": text, "content": error})
+        return schema
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Map domain errors and schema validation to our JSON error body and status codes."""
 
@@ -64,6 +101,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         ]
         body = {"code": "invalid", "message": "Invalid input", "errors": errors}
         return api.create_response(request, body, status=422)
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Ninja's own refusals (e.g. a body that is not JSON) in our error shape.
+        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found"}
+        body = {"code": code.get(exc.status_code, "error"), "message": str(exc)}
+        return api.create_response(request, body, status=exc.status_code)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(
+            request, {"code": "not_found", "message": "Not found"}, status=404
+        )
 
     @api.exception_handler(DataError)
     def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
