@@ -25,9 +25,13 @@ var/secret_key:
 # Serve the web app, the API and a task worker on http://127.0.0.1:8000 (SQLite under var/).
 run: $(STAMP) run-deps var/secret_key
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" && \
-	$(PY) manage.py migrate --noinput && \
+	echo "== 1/4 database: applying migrations" && \
+	$(PY) manage.py migrate --noinput -v1 && \
+	echo "== 2/4 demo city: loading it if the database is empty" && \
 	$(PY) manage.py load_demo --if-empty && \
-	$(PY) manage.py collectstatic --noinput -v0 && \
+	echo "== 3/4 static files: collecting (the first run takes a minute)" && \
+	$(PY) manage.py collectstatic --noinput -v1 && \
+	echo "== 4/4 serving http://127.0.0.1:8000 (web + worker); Ctrl-C stops both" && \
 	exec $(VENV)/bin/honcho -f Procfile start
 
 # Debian packages: pango and CJK fonts render PDFs (delivery notes); chromium runs the browser

@@ -32,10 +32,19 @@ def test_negative_and_fractional_quantities() -> None:
     assert problems(bad) == {("supplies.qty", "s/i"), ("demands.qty", "d")}
 
 
-def test_unknown_source_in_costs() -> None:
+def test_a_source_without_supply_in_costs_gives_nothing() -> None:
+    """A depot that ran out stays in the road matrix: it is not an error, it gives nothing."""
+    data = json.loads(json.dumps(GOOD))
+    data["costs"].append({"source": "empty-depot", "point": "p", "cost": 0})
+    result = solve_json(data)
+    assert {a["source"] for a in result["allocations"]} == {"s"}
+    assert sum(a["qty"] for a in result["allocations"]) == 3
+
+
+def test_a_cost_row_needs_a_source() -> None:
     bad = json.loads(json.dumps(GOOD))
-    bad["costs"].append({"source": "ghost", "point": "p", "cost": 1})
-    assert problems(bad) == {("costs.source", "ghost->p")}
+    bad["costs"].append({"source": "", "point": "p", "cost": 1})
+    assert problems(bad) == {("costs.source", "->p")}
 
 
 def test_duplicate_ids_and_supplies() -> None:

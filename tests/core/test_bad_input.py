@@ -138,3 +138,26 @@ def test_an_oversize_body_is_413_and_short(demo: DemoResult, client_for: ClientF
     response = post(client_for("city-warehouse-keeper"), "/api/v1/stock/documents", body)
     assert response.status_code == 413
     assert len(response.content) < 1_000
+
+
+def test_an_oversize_spreadsheet_is_refused_before_it_is_read(
+    demo: DemoResult, client_for: ClientFor, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 20_000
+    before = Item.objects.count()
+    upload = SimpleUploadedFile("big.xlsx", b"PK" + b"\0" * 30_000)
+    response = client_for("city-commander").post("/catalog/import/", {"file": upload})
+    assert response.status_code == 422
+    assert "too large" in response.content.decode() or "过大" in response.content.decode()
+    assert len(response.content) < 50_000
+    assert Item.objects.count() == before
+
+
+def test_a_domain_error_reports_at_most_two_hundred_problems() -> None:
+    from liangcao.core.errors import FieldError, Invalid
+
+    error = Invalid("Bad sheet", [FieldError("qty", "bad", row=n) for n in range(5000)])
+    assert len(error.errors) == 201
+    assert error.errors[-1].message == "and 4800 more"

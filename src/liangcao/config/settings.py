@@ -187,6 +187,8 @@ FAST_TRACK_HOURS = env_int("FAST_TRACK_HOURS", 24, minimum=1)
 # Allocation commits report progress through a second connection (PostgreSQL); the test
 # settings turn it off where a test's own transaction would hold the run row.
 ALLOCATION_COMMIT_PROGRESS = True
+# Largest spreadsheet an import accepts (bytes); bigger files are refused before reading.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5_000_000, minimum=10_000)
 LEDGER_MAX_LINE_QUANTITY = env_int("LEDGER_MAX_LINE_QUANTITY", 10_000_000, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

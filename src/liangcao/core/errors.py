@@ -25,6 +25,9 @@ class FieldError:
         return out
 
 
+MAX_REPORTED = 200
+
+
 @dataclass
 class DomainError(Exception):
     """Base of every error a service may raise on purpose."""
@@ -33,6 +36,12 @@ class DomainError(Exception):
     errors: list[FieldError] = field(default_factory=list)
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
+
+    def __post_init__(self) -> None:
+        # An answer stays short: a spreadsheet with 100,000 bad rows reports the first ones.
+        if len(self.errors) > MAX_REPORTED:
+            more = len(self.errors) - MAX_REPORTED
+            self.errors = [*self.errors[:MAX_REPORTED], FieldError("…", f"and {more} more")]
 
     def __str__(self) -> str:
         return self.message

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zipfile import BadZipFile
 
+from django.conf import settings
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,6 +31,22 @@ class SheetRow:
     cells: dict[str, Any]
 
 
+def check_upload_size(size: int) -> None:
+    """Refuse a file over `UPLOAD_MAX_BYTES` before anything reads it (Invalid on `file`)."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if size > limit:
+        raise Invalid(
+            "The file is too large",
+            [FieldError("file", f"at most {limit // 1_000_000} MB ({limit} bytes)")],
+        )
+
+
+def read_upload(upload: Any) -> bytes:
+    """The bytes of an uploaded file, its size checked first."""
+    check_upload_size(int(getattr(upload, "size", 0) or 0))
+    return bytes(upload.read())
+
+
 def read_sheet(
     content: bytes,
     *,
@@ -45,6 +62,7 @@ def read_sheet(
     Raises Invalid naming the sheet or each missing column; unknown columns are reported too,
     since a typo in a header would otherwise silently drop a column.
     """
+    check_upload_size(len(content))
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from liangcao.catalog.selectors import item_list
 from liangcao.core.errors import DomainError, FieldError, Invalid
+from liangcao.core.xlsx import read_upload
 from liangcao.demand import excel, selectors, services
 from liangcao.demand.models import RequisitionState
 from liangcao.orgs.models import User
@@ -119,7 +120,7 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
                 result = excel.demand_import_xlsx(
                     user=user,
                     site_id=site_id,
-                    content=upload.read(),
+                    content=read_upload(upload),
                     only_valid_rows=request.POST.get("only_valid") == "on",
                     submit=request.POST.get("submit") == "on",
                 )

@@ -19,7 +19,7 @@ from liangcao.catalog.models import Category
 from liangcao.core import selectors as core_selectors
 from liangcao.core import services as core_services
 from liangcao.core.errors import DomainError, Forbidden
-from liangcao.core.xlsx import write_workbook
+from liangcao.core.xlsx import read_upload, write_workbook
 from liangcao.orgs import selectors as org_selectors
 from liangcao.orgs.models import NodeKind, SiteKind
 from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
@@ -198,7 +198,7 @@ def catalog_import(request: HttpRequest) -> HttpResponse:
             status = 422
         else:
             try:
-                summary = catalog_services.catalog_import_xlsx(content=upload.read())
+                summary = catalog_services.catalog_import_xlsx(content=read_upload(upload))
             except DomainError as exc:
                 context["error"] = exc.message
                 context["errors"] = exc.errors

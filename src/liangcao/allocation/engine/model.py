@@ -178,17 +178,16 @@ def parse_instance(data: Any, *, policy: str | None = None) -> Instance:
     costs: dict[tuple[str, str], float] | None = None
     if data.get("costs") is not None:
         costs = {}
-        sources = {s.source for s in supplies} | {
-            str(r.get("source")) for r in data.get("supplies") or [] if isinstance(r, dict)
-        }
         for index, row in enumerate(data.get("costs") or []):
             if not isinstance(row, dict):
                 problems.append(Problem("costs", f"costs[{index}]", "must be an object"))
                 continue
             source, point, cost = row.get("source"), row.get("point"), row.get("cost")
             label = f"{source}->{point}"
-            if source not in sources:
-                problems.append(Problem("costs.source", label, f"unknown source {source!r}"))
+            # A source with no supply row may stay in the road matrix (a depot that ran out):
+            # it simply gives nothing.
+            if not isinstance(source, str) or not source:
+                problems.append(Problem("costs.source", label, "a non-empty string"))
             if not isinstance(point, str) or not point:
                 problems.append(Problem("costs.point", label, "a non-empty string"))
             if not isinstance(cost, int | float) or isinstance(cost, bool) or cost < 0:
