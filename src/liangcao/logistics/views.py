@@ -57,15 +57,9 @@ def _lines(document: Document) -> list[Any]:
 
 def _rights(request: HttpRequest, document: Document) -> dict[str, bool]:
     user = user_of(request)
-    posting = site_list(user=user, roles=stock.POSTING_ROLES)
-    at_source = posting.filter(pk=document.source_site_id or 0).exists()
-    at_dest = posting.filter(pk=document.dest_site_id or 0).exists()
-    open_states = {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED}
+    actions = stock.shipment_actions(actor=user, document=document)
     return {
-        "can_dispatch": at_source and document.state == DocumentState.RESERVED,
-        "can_cancel": at_source and document.state == DocumentState.RESERVED,
-        "can_receive": at_dest and document.state in open_states,
-        "can_close": at_source and document.state in open_states | {DocumentState.RECEIVED},
+        **{f"can_{action}": allowed for action, allowed in actions.items()},
         "can_transport": site_list(user=user, roles=services.TRANSPORT_ROLES)
         .filter(pk=document.source_site_id or 0)
         .exists(),

@@ -60,6 +60,9 @@ T = TypeVar("T")
 
 # Who may move stock in or out of a site's store, and who may approve adjustments.
 POSTING_ROLES = frozenset({Role.WAREHOUSE_KEEPER, Role.COMMANDER})
+# The receiving site confirms what arrived: its keeper, commander or requester (the clinic that
+# asked for the goods signs for them from the delivery note's QR code).
+RECEIVING_ROLES = POSTING_ROLES | {Role.REQUESTER}
 APPROVING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
 MAX_ATTEMPTS = 8
 MAX_LINES = 500
@@ -1406,6 +1409,39 @@ def shipments_reserve_step(
     return documents
 
 
+# Who may take which action on a shipment, and in which states: the one rule that the services
+# enforce and that pages read (`shipment_actions`) to offer only what the user may do.
+SHIPMENT_ACTIONS: dict[str, tuple[bool, frozenset[str], frozenset[str]]] = {
+    # action: (at the source?, roles there, states it applies to)
+    "dispatch": (True, POSTING_ROLES, frozenset({DocumentState.RESERVED})),
+    "cancel": (True, POSTING_ROLES, frozenset({DocumentState.RESERVED})),
+    "receive": (
+        False,
+        RECEIVING_ROLES,
+        frozenset({DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED}),
+    ),
+    "close": (
+        True,
+        POSTING_ROLES,
+        frozenset(
+            {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED, DocumentState.RECEIVED}
+        ),
+    ),
+}
+
+
+def shipment_actions(*, actor: User, document: Document) -> dict[str, bool]:
+    """Which shipment actions this user may take on it now (the services' own rule)."""
+    out = {}
+    for action, (at_source, roles, states) in SHIPMENT_ACTIONS.items():
+        site_id = document.source_site_id if at_source else document.dest_site_id
+        out[action] = document.state in states and (
+            actor.is_superuser
+            or site_list(user=actor, roles=roles).filter(pk=site_id or 0).exists()
+        )
+    return out
+
+
 def _shipment(
     actor: User, document_id: int, states: set[str], action: str, at_source: bool
 ) -> Document:
@@ -1413,8 +1449,9 @@ def _shipment(
     _visible_document(actor, document)
     site_id = document.source_site_id if at_source else document.dest_site_id
     assert site_id is not None  # noqa: S101 - shipments always have both ends
+    roles = SHIPMENT_ACTIONS[action][1] if action in SHIPMENT_ACTIONS else POSTING_ROLES
     try:
-        _site_for(actor, site_id, POSTING_ROLES, action)
+        _site_for(actor, site_id, roles, action)
     except NotFound:  # the shipment is visible from its other end: forbidden, not missing
         raise Forbidden(f"You may not {action} shipment {document.pk}") from None
     if document.state not in states:
