@@ -4,8 +4,8 @@ reads on a ledger of 1,000,000 movements.
     .venv/bin/python bench/ledger.py            # full: 100,000 transfers, 1,000,000 movements
     .venv/bin/python bench/ledger.py --quick    # smoke run
 
-It creates (and drops first) its own PostgreSQL database `liangcao_bench` on the local server
-(BENCH_DATABASE_URL overrides the server/credentials), migrates it and loads the small demo city
+It creates (and drops first) its own database `liangcao_bench` on the PostgreSQL server that
+DATABASE_URL names (the same server and credentials; default the local one), migrates it and loads the small demo city
 plus a 1,000-site district. Printed figures:
 
 1. single-line transfers through `stock.services.transfer_post` with 8 worker processes:
@@ -32,7 +32,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://liangcao:liangcao@127.0.0.1:5432")
+ADMIN_URL = os.environ.get("DATABASE_URL", "postgres://liangcao:liangcao@127.0.0.1:5432/liangcao")
+if not ADMIN_URL.startswith(("postgres://", "postgresql://")):
+    sys.exit("bench/ledger.py measures PostgreSQL: set DATABASE_URL=postgres://…")
+SERVER_URL = ADMIN_URL.rsplit("/", 1)[0]
 DB_NAME = "liangcao_bench"
 WORKERS = 8
 ITEMS = 20
@@ -42,7 +45,7 @@ SITES = 1000
 def _setup_database() -> None:
     import psycopg
 
-    with psycopg.connect(f"{SERVER_URL}/liangcao", autocommit=True) as conn:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     os.environ["DATABASE_URL"] = f"{SERVER_URL}/{DB_NAME}"
