@@ -51,12 +51,19 @@ def test_commander_runs_overrides_and_commits_through_the_pages(
         },
     )
     assert run.overrides.get().reason == "donor delivery"
-    token = client.get(f"/allocation/runs/{run.pk}/").context["form_token"] + "c"
+    after = client.get(f"/allocation/runs/{run.pk}/")
+    row = next(r for r in after.context["rows"] if r["demand"] == first["demand"])
+    assert row["allocated"] == row["proposed"] - 1  # the page shows the plan as overridden
+    assert first["demand"] in after.context["line_choices"]
+    assert first["source"] in after.context["source_choices"]
+    token = after.context["form_token"] + "c"
     client.post(f"/allocation/runs/{run.pk}/commit/", {"form_token": token})
     shipments = Document.objects.filter(kind=DocumentKind.SHIPMENT).count()
     client.post(f"/allocation/runs/{run.pk}/commit/", {"form_token": token})  # double tap
     assert Document.objects.filter(kind=DocumentKind.SHIPMENT).count() == shipments > 0
     assert AllocationRun.objects.get().status == RunStatus.COMMITTED
+    committed = client.get(f"/allocation/runs/{run.pk}/").content.decode()
+    assert committed.count("/logistics/shipments/") >= shipments  # links to what it opened
 
 
 def test_api_commit_is_idempotent(day3: None, client_for: ClientFor) -> None:

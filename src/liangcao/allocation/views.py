@@ -86,12 +86,18 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     demands = {d["id"]: d for d in instance.get("demands", [])}
     plan = selectors.effective_allocations(run)
     sources: dict[str, list[str]] = {}
+    given: dict[str, int] = {}
     for a in plan:
-        sources.setdefault(a["demand"], []).append(f"{a['source']} × {a['qty']}")
+        if a["qty"]:
+            sources.setdefault(a["demand"], []).append(f"{a['source']} × {a['qty']}")
+        given[a["demand"]] = given.get(a["demand"], 0) + a["qty"]
+    # The figures shown are the plan as it stands: the engine's proposal with overrides applied.
     rows = [
         {
             **line,
             **demands.get(line["demand"], {}),
+            "allocated": given.get(line["demand"], 0),
+            "proposed": line.get("allocated", 0),
             "sources": ", ".join(sources.get(line["demand"], [])),
         }
         for line in result.get("lines", [])
