@@ -15,6 +15,7 @@ from liangcao.catalog.models import Item
 from liangcao.demand.excel import HEADER_ROW, SHEET, demand_template_xlsx
 from liangcao.demand.models import Requisition, RequisitionState
 from liangcao.orgs.models import Membership, Site, User
+from liangcao.scenarios.demo import DemoResult
 
 UserNamed = Callable[[str], User]
 ClientFor = Callable[[str], Client]
@@ -165,3 +166,35 @@ def test_street_signs_through_the_web_and_the_district_sees_it_in_scope(
         'data-testid="action-sign"'
         not in client_for("district-inspector").get(f"/demand/{req.pk}/").content.decode()
     )
+
+
+def test_the_list_page_shows_why_and_who_did_what_when(
+    demo: DemoResult, user_named: Callable[[str], User], client_for: Callable[[str], Client]
+) -> None:
+    from liangcao.demand.services import LineIn, requisition_create, requisition_sign
+
+    community = Membership.objects.get(user=user_named("community-requester")).node
+    site = Site.objects.get(node=community, kind="community_point")
+    req = requisition_create(
+        user=user_named("community-requester"),
+        site_id=site.pk,
+        lines=[LineIn("RICE", 10, justification="four elderly households ran out")],
+        note="the lift is broken: deliver to the gate",
+        submit=True,
+    )
+    requisition_sign(
+        user=user_named("street-approver"),
+        requisition_id=req.pk,
+        approve=True,
+        comment="checked with the grid worker",
+    )
+    page = client_for("community-requester").get(f"/demand/{req.pk}/").content.decode()
+    for text in (
+        "four elderly households ran out",
+        "the lift is broken: deliver to the gate",
+        "checked with the grid worker",
+        'data-testid="timeline"',
+    ):
+        assert text in page, text
+    timeline = page.split('data-testid="timeline"')[1]
+    assert timeline.index("the lift is broken") < timeline.index("checked with the grid worker")

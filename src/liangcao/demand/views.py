@@ -172,6 +172,7 @@ def requisition_detail(request: HttpRequest, requisition_id: int) -> HttpRespons
         "req": req,
         "history": selectors.requisition_history(user=user, requisition=req),
         "actions": selectors.requisition_actions(user=user, requisition=req),
+        "timeline": selectors.requisition_timeline(user=user, requisition=req),
         "form_token": new_form_token(),
     }
     return render(request, "demand/detail.html", context)
