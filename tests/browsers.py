@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from liangcao.signin.demo import demo_totp_code
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -46,3 +48,12 @@ def screenshot(page: Page, name: str) -> None:
     path = ARTIFACTS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+
+
+def pass_second_factor(page: Page) -> None:
+    """After the password: enter the demo key's current code when the second step asks for it
+    (commanders, approvers and superusers; signin/demo.py)."""
+    page.wait_for_load_state()
+    if "/signin/verify/" in page.url:
+        page.fill("input[name=code]", demo_totp_code())
+        page.click("[data-testid=otp-submit]")

@@ -123,6 +123,8 @@ WEB_UNSCOPED = {
     "profile",
     "token-revoke",
     "set_language",
+    "signin-setup",
+    "signin-verify",
 }
 
 
