@@ -1740,3 +1740,72 @@ def document_post(
     raise Invalid(
         "Unknown document kind", [FieldError("kind", "receipt, transfer, issue, shipment")]
     )
+
+
+@dataclass(frozen=True)
+class OpeningSpec:
+    """One opening-stock line: a quantity of an item (and lot) already in a site's store."""
+
+    site_id: int
+    item_id: int
+    quantity: int
+    lot_code: str | None = None
+    expiry: date | None = None
+
+
+OPENING_REASON = "opening balance"
+
+
+def opening_balance_post(*, actor: User, lines: Sequence[OpeningSpec]) -> list[Document]:
+    """Book the stock a city already holds when it starts using Liangcao: one posted
+    adjustment document per site ("opening balance"), from the site's count-adjustment
+    location into its store, lots named as on a receipt. All sites in one transaction: every
+    line is booked or none. Raises NotFound/Forbidden (an approver or commander over every
+    site), Invalid (quantities, lots)."""
+    if not lines or any(s.quantity < 1 for s in lines):
+        raise Invalid("Invalid opening lines", [FieldError("lines", "positive quantities")])
+    by_site: dict[int, list[OpeningSpec]] = {}
+    for spec in lines:
+        by_site.setdefault(spec.site_id, []).append(spec)
+
+    def work() -> list[Document]:
+        stores = _posting_stores(actor, sorted(by_site), APPROVING_ROLES, "book opening stock")
+        booked = Document.objects.filter(
+            kind=DocumentKind.ADJUSTMENT, reason=OPENING_REASON, dest_site_id__in=list(by_site)
+        ).values_list("dest_site__code", flat=True)
+        if booked:
+            raise Conflict(
+                "Opening stock is booked once per site",
+                [FieldError("site_code", f"{code} already has opening stock") for code in booked],
+            )
+        items = _items(s.item_id for s in lines)
+        documents = []
+        for site_id, specs in sorted(by_site.items()):
+            adjust = location_for(LocationKind.ADJUSTMENT, site_id=site_id)
+            document = _new_document(
+                actor,
+                DocumentKind.ADJUSTMENT,
+                DocumentState.POSTED,
+                source=site_id,
+                dest=site_id,
+                reason=OPENING_REASON,
+            )
+            document.approved_by = actor
+            document.save(update_fields=["approved_by"])
+            rows = [
+                (
+                    items[s.item_id],
+                    _receipt_lot(
+                        items[s.item_id], code=s.lot_code, expiry=s.expiry, source=OPENING_REASON
+                    ).pk,
+                    s.quantity,
+                    adjust,
+                    stores[site_id],
+                )
+                for s in specs
+            ]
+            _post_lines(actor, document, _new_lines(document, rows))
+            documents.append(document)
+        return documents
+
+    return run_durable(work)
