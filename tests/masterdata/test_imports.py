@@ -223,6 +223,9 @@ def test_edits_stay_inside_the_commanders_subtree(client_for: Callable[[str], Cl
     own = Node.objects.get(code="d01-s01")
     other = Node.objects.get(code="d02")
     assert client.get(f"/masterdata/nodes/{other.pk}/edit/").status_code == 404
+    assert 'data-testid="edit-node"' in client.get(f"/nodes/{own.pk}/").content.decode()
+    approver_page = client_for("district-approver").get(f"/nodes/{own.pk}/").content.decode()
+    assert 'data-testid="edit-node"' not in approver_page
     response = client.post(
         f"/masterdata/nodes/{own.pk}/edit/", {"name_zh": "改名街道", "name_en": "", "population": 9}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,26 @@ def _next_url(request: HttpRequest) -> str:
     return "/"
 
 
+def _code_form(
+    request: HttpRequest,
+    template: str,
+    check: Callable[..., object],
+    extra: Callable[[], dict[str, Any]] = dict,
+) -> HttpResponse:
+    """Show a code form; on POST run `check` (raises Invalid for a wrong code) and go on."""
+    context: dict[str, Any] = {"next": _next_url(request), "error": False}
+    status = 200
+    if request.method == "POST":
+        try:
+            check(request=request, user=request.user, code=request.POST.get("code", ""))
+        except Invalid:
+            context["error"] = True
+            status = 422
+        else:
+            return redirect(_next_url(request))
+    return render(request, template, {**context, **extra()}, status=status)
+
+
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
     """Enrol: show the QR code and secret of a new device; a correct code confirms it."""
@@ -31,21 +52,14 @@ def setup(request: HttpRequest) -> HttpResponse:
     if second_factor.confirmed_device(user) is not None:
         return _step(request, "signin-verify")
     device = second_factor.enrolment_device(user)
-    context: dict[str, Any] = {"next": _next_url(request), "error": False}
-    status = 200
-    if request.method == "POST":
-        try:
-            second_factor.enrolment_confirm(
-                request=request, user=user, code=request.POST.get("code", "")
-            )
-        except Invalid:
-            context["error"] = True
-            status = 422
-        else:
-            return redirect(_next_url(request))
-    context["qr_svg"] = second_factor.enrolment_qr_svg(device)
-    context["secret"] = b32encode(device.bin_key).decode()
-    return render(request, "signin/setup.html", context, status=status)
+
+    def qr() -> dict[str, Any]:
+        return {
+            "qr_svg": second_factor.enrolment_qr_svg(device),
+            "secret": b32encode(device.bin_key).decode(),
+        }
+
+    return _code_form(request, "signin/setup.html", second_factor.enrolment_confirm, qr)
 
 
 @login_required
@@ -54,19 +68,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if second_factor.confirmed_device(user) is None:
         return _step(request, "signin-setup")
-    context: dict[str, Any] = {"next": _next_url(request), "error": False}
-    status = 200
-    if request.method == "POST":
-        try:
-            second_factor.second_factor_verify(
-                request=request, user=user, code=request.POST.get("code", "")
-            )
-        except Invalid:
-            context["error"] = True
-            status = 422
-        else:
-            return redirect(_next_url(request))
-    return render(request, "signin/verify.html", context, status=status)
+    return _code_form(request, "signin/verify.html", second_factor.second_factor_verify)
 
 
 def _step(request: HttpRequest, name: str) -> HttpResponse:
