@@ -284,3 +284,34 @@ def test_a_generated_city_imports_quickly(demo: DemoResult) -> None:
         50 * SCALE
     )
     assert ledger_verify().problems == []  # balances = sum of movements, hash chains intact
+
+
+def test_out_of_range_cells_are_named_not_crashed(client_for: Callable[[str], Client]) -> None:
+    client = client_for("district-commander")
+    before = _counts()
+    status, html = upload(
+        client,
+        "nodes",
+        [
+            {
+                "code": "d01-big",
+                "kind": "street",
+                "name_zh": "大",
+                "parent_code": "d01",
+                "population": 2**63,
+            }
+        ],
+    )
+    assert status == 422 and "population" in html
+    status, html = upload(
+        client, "users", [{"username": "no-password", "role": "requester", "node_code": "d01"}]
+    )
+    assert status == 422 and "required for a new user" in html
+    site = Site.objects.filter(node__code__startswith="d01").first()
+    assert site is not None
+    nan = client.post(
+        f"/masterdata/sites/{site.pk}/edit/",
+        {"name_zh": site.name_zh, "kind": site.kind, "latitude": "nan", "longitude": "inf"},
+    )
+    assert nan.status_code == 422
+    assert _counts() == before

@@ -41,6 +41,7 @@ from liangcao.orgs.services import nodes_bulk_create
 from liangcao.stock.services import OpeningSpec, opening_balance_post
 
 OUTSIDE = "unknown, or outside your part of the tree"
+MAX_COUNT = 1_000_000_000  # populations and quantities: far above any real one, inside the column
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,8 @@ def nodes_import(*, user: User, content: bytes) -> ImportSummary:
         name_en = check.text(row, "name_en", required=False)
         parent_code = check.text(row, "parent_code", required=False, max_len=40)
         population = check.integer(row, "population", required=False, minimum=0) or 0
+        if population > MAX_COUNT:
+            check.fail(row, "population", f"at most {MAX_COUNT}")
         if code in existing:
             check.fail(row, "code", f"node {code} already exists")
         elif code in new:
@@ -230,6 +233,8 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
             if password:
                 check.fail(row, "password", "existing user: leave empty (passwords are theirs)")
         elif username not in new_users:
+            if not password:
+                check.fail(row, "password", "required for a new user")
             candidate = User(
                 username=username,
                 first_name=check.text(row, "first_name", required=False, max_len=150),
@@ -242,7 +247,8 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
                 for error in _field_errors(exc):
                     check.fail(row, error.field, error.message)
             try:
-                validate_password(password, user=candidate)
+                if password:
+                    validate_password(password, user=candidate)
             except ValidationError as exc:
                 for message in exc.messages:
                     check.fail(row, "password", message)
@@ -304,6 +310,9 @@ def opening_stock_import(*, user: User, content: bytes) -> ImportSummary:
         site_code = check.text(row, "site_code", required=True, max_len=40)
         item_code = check.text(row, "item_code", required=True, max_len=40)
         quantity = check.integer(row, "quantity", required=True, minimum=1)
+        if quantity is not None and quantity > MAX_COUNT:
+            check.fail(row, "quantity", f"at most {MAX_COUNT}")
+            quantity = None
         lot_code = check.text(row, "lot_code", required=False, max_len=60)
         expiry = _date(check, row, "expiry")
         if site_code and site_code not in sites:

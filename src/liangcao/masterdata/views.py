@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.db.models import Q
@@ -101,10 +102,12 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
 
 
 def _float(value: str) -> float | str:
+    """A finite number, or the text as typed (the model's validation then names the field)."""
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         return value
+    return number if math.isfinite(number) else value
 
 
 @page_view
