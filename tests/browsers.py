@@ -7,12 +7,15 @@ fixture that runs before `chromium()` starts, and keep ORM calls out of the test
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from liangcao.signin.demo import demo_totp_code
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -46,3 +49,18 @@ def screenshot(page: Page, name: str) -> None:
     path = ARTIFACTS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+
+
+def pass_second_factor(page: Page) -> None:
+    """After the password: enter the demo key's current code when the second step asks for it
+    (commanders, approvers and superusers; signin/demo.py). A code is accepted once per
+    device, so a user signing in again within the same 30 s waits for the next code."""
+    page.wait_for_url(lambda url: "/login/" not in url)
+    for _ in range(2):
+        if "/signin/verify/" not in page.url:
+            return
+        page.fill("input[name=code]", demo_totp_code())
+        with page.expect_navigation():
+            page.click("[data-testid=otp-submit]")
+        if "/signin/verify/" in page.url:
+            time.sleep(30.5 - time.time() % 30)

@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liangcao.orgs.models import User
 from liangcao.scenarios.demo import DemoResult, demo_load
+from liangcao.signin.second_factor import confirmed_device, second_factor_required
 from liangcao.stock.ledger_sql import drop_triggers, install_triggers
 
 
@@ -48,6 +51,25 @@ def _postgres_rule(request: pytest.FixtureRequest) -> None:
     if os.environ.get("CI") == "true" and os.environ.get("LIANGCAO_SQLITE_PASS") != "1":
         pytest.fail("This test needs PostgreSQL and CI=true: set DATABASE_URL to PostgreSQL")
     pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+
+
+def force_login_with_second_factor(client: Client, user: User, backend: str | None = None) -> None:
+    """`Client.force_login`, plus the second factor for users who need one: the session is
+    marked as having passed it with the user's device (created confirmed when missing), as a
+    real code entry would. Production is unchanged: only the test client skips the code."""
+    _plain_force_login(client, user, backend)
+    if not second_factor_required(User.objects.get(pk=user.pk)):  # no cached scope on `user`
+        return
+    device = confirmed_device(user) or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+_plain_force_login = Client.force_login
+Client.force_login = force_login_with_second_factor  # type: ignore[method-assign]
 
 
 @pytest.fixture

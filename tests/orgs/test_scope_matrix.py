@@ -109,6 +109,16 @@ WEB_ALLOCATION = {
     "allocation-run-action",
     "allocation-run-export",
 }
+# Master data: authority (commander subtrees) proven in tests/masterdata/.
+WEB_MASTERDATA = {
+    "masterdata-home",
+    "masterdata-template",
+    "masterdata-import",
+    "masterdata-node-edit",
+    "masterdata-site-edit",
+    "masterdata-roles",
+    "masterdata-role-revoke",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -124,6 +134,8 @@ WEB_UNSCOPED = {
     "profile",
     "token-revoke",
     "set_language",
+    "signin-setup",
+    "signin-verify",
 }
 
 
@@ -157,6 +169,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_DEMAND
         | WEB_LOGISTICS
         | WEB_ALLOCATION
+        | WEB_MASTERDATA
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

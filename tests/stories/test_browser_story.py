@@ -16,7 +16,7 @@ from liangcao.orgs.models import Membership, Site, User
 from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
 from liangcao.stock.models import LocationKind
 from liangcao.stock.services import LineSpec, receipt_post
-from tests.browsers import chromium, screenshot
+from tests.browsers import chromium, pass_second_factor, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -53,6 +53,7 @@ def as_user(browser: Browser, base: str, username: str) -> Page:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
+    pass_second_factor(page)
     page.wait_for_selector("[data-testid=username]")
     return page
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page
 
 from liangcao.orgs.models import Node, Site
 from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
-from tests.browsers import chromium, screenshot
+from tests.browsers import chromium, pass_second_factor, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -49,6 +49,7 @@ def test_district_commander_session(
     page.fill("input[name=username]", "district-commander")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
+    pass_second_factor(page)
     page.wait_for_selector("[data-testid=roles]")
     assert district_name in page.inner_text("[data-testid=roles]")
     shot(page, "district-commander-dashboard-zh")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.test import Client, override_settings
 
 from liangcao.scenarios.demo import DEMO_PASSWORD, DemoResult
+from liangcao.signin.demo import demo_totp_code
 
 
 def test_login_page_is_the_front_door(demo: DemoResult) -> None:
@@ -20,6 +21,8 @@ def test_commander_signs_in_and_sees_the_city(demo: DemoResult) -> None:
     response = client.post(
         "/login/", {"username": "city-commander", "password": DEMO_PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0].startswith("/signin/verify/")  # the second factor
+    response = client.post("/signin/verify/", {"code": demo_totp_code()}, follow=True)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="my-area"' in html and "安宁市" in html

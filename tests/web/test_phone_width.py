@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page
 
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
-from tests.browsers import chromium, screenshot
+from tests.browsers import chromium, pass_second_factor, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -47,6 +47,7 @@ def sign_in(browser: Browser, base: str, username: str) -> Page:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
+    pass_second_factor(page)
     page.wait_for_selector("[data-testid=username]")
     return page
 

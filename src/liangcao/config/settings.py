@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "liangcao.allocation",
     "liangcao.web",
     "liangcao.scenarios",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "liangcao.signin",
+    "liangcao.masterdata",
 ]
 
 MIDDLEWARE = [
@@ -89,9 +93,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "liangcao.signin.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "liangcao.config.urls"
@@ -133,14 +139,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock out a (username, IP) pair, never a username alone, so a stranger cannot lock the
-# commander out by guessing at her name.
+# Three limits at once (signin/lockout.py): a (username, address) pair locks after a few
+# failures; a username guessed at from many addresses, or an address guessing at many
+# usernames, locks after more, so a stranger cannot lock the commander out with a few guesses.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "liangcao.signin.lockout.LimitsHandler"
+AXES_LOCKOUT_CALLABLE = "liangcao.signin.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "signin/locked_out.html"
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Liangcao")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -13,5 +13,7 @@ urlpatterns = [
     path("demand/", include("liangcao.demand.urls")),
     path("logistics/", include("liangcao.logistics.urls")),
     path("allocation/", include("liangcao.allocation.urls")),
+    path("signin/", include("liangcao.signin.urls")),
+    path("masterdata/", include("liangcao.masterdata.urls")),
     path("", include("liangcao.web.urls")),
 ]

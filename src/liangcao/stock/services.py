@@ -1897,3 +1897,155 @@ def document_post(
     raise Invalid(
         "Unknown document kind", [FieldError("kind", "receipt, transfer, issue, shipment")]
     )
+
+
+@dataclass(frozen=True)
+class OpeningSpec:
+    """One opening-stock line: a quantity of an item (and lot) already in a site's store."""
+
+    site_id: int
+    item_id: int
+    quantity: int
+    lot_code: str | None = None
+    expiry: date | None = None
+
+
+OPENING_REASON = "opening balance"
+
+
+def _opening_lots(items: dict[int, Item], lines: Sequence[OpeningSpec]) -> dict[int, int]:
+    """The lot of each line (by index), checked like a receipt's and created in bulk."""
+    wanted: dict[tuple[int, str], date | None] = {}
+    for s in lines:
+        item = items[s.item_id]
+        code = (s.lot_code or "").strip()
+        if item.lot_tracked and not code:
+            raise Invalid(f"{item.code} needs a lot code", [FieldError("lot_code", "required")])
+        if not item.lot_tracked and code:
+            raise Invalid(f"{item.code} is not tracked by lot", [FieldError("lot_code", "empty")])
+        if item.expiry_tracked and s.expiry is None:
+            raise Invalid(f"{item.code} needs an expiry date", [FieldError("expiry", "required")])
+        if code:
+            wanted.setdefault((s.item_id, code), s.expiry)
+    codes = {c for _, c in wanted}
+    existing = Lot.objects.filter(item_id__in={i for i, _ in wanted}, code__in=codes)
+    known = {(lot.item_id, lot.code): lot for lot in existing}
+    Lot.objects.bulk_create(
+        [
+            Lot(item_id=i, code=c, expiry=e, source=OPENING_REASON)
+            for (i, c), e in wanted.items()
+            if (i, c) not in known
+        ],
+        ignore_conflicts=True,
+    )
+    lots = {(lot.item_id, lot.code): lot for lot in Lot.objects.filter(code__in=codes)}
+    out: dict[int, int] = {}
+    for n, s in enumerate(lines):
+        code = (s.lot_code or "").strip()
+        if not code:
+            out[n] = default_lot(s.item_id).pk
+            continue
+        lot = lots[(s.item_id, code)]
+        if s.expiry is not None and lot.expiry != s.expiry:
+            raise Invalid(
+                f"Lot {code} of {items[s.item_id].code} has expiry {lot.expiry}",
+                [FieldError("expiry", f"lot {code} expires {lot.expiry}")],
+            )
+        out[n] = lot.pk
+    return out
+
+
+def opening_balance_post(*, actor: User, lines: Sequence[OpeningSpec]) -> list[Document]:
+    """Book the stock a city already holds when it starts using Liangcao: one posted
+    adjustment document per site ("opening balance"), from the site's count-adjustment
+    location into its store, lots named as on a receipt. All sites in one transaction: every
+    line is booked or none; once per site. Built for a whole city at once: locations, lots and
+    balance rows are created in bulk and locked in one ordered statement.
+    Raises NotFound/Forbidden (an approver or commander over every site), Invalid (quantities,
+    lots), Conflict (a site that already has opening stock)."""
+    if not lines or any(s.quantity < 1 for s in lines):
+        raise Invalid("Invalid opening lines", [FieldError("lines", "positive quantities")])
+    site_ids = sorted({s.site_id for s in lines})
+    by_site: dict[int, list[int]] = {}
+    for n, spec in enumerate(lines):
+        by_site.setdefault(spec.site_id, []).append(n)
+
+    def where(site_id: int) -> dict[str, Any]:
+        return {"site_id": site_id, "party": "", "document_id": None, "zone": ""}
+
+    def work() -> list[Document]:
+        if not actor.is_superuser:
+            _sites_for(actor, site_ids, APPROVING_ROLES, "book opening stock")
+        booked = Document.objects.filter(
+            kind=DocumentKind.ADJUSTMENT, reason=OPENING_REASON, dest_site_id__in=site_ids
+        ).values_list("dest_site__code", flat=True)
+        if booked:
+            raise Conflict(
+                "Opening stock is booked once per site",
+                [FieldError("site_code", f"{code} already has opening stock") for code in booked],
+            )
+        Location.objects.bulk_create(
+            [
+                Location(key=_location_key(kind, **where(s)), kind=kind, site_id=s)
+                for s in site_ids
+                for kind in (LocationKind.STORE, LocationKind.ADJUSTMENT)
+            ],
+            ignore_conflicts=True,
+        )
+        stores = _posting_stores(actor, site_ids, APPROVING_ROLES, "book opening stock")
+        adjusts = {
+            loc.site_id: loc
+            for loc in Location.objects.filter(
+                key__in=[_location_key(LocationKind.ADJUSTMENT, **where(s)) for s in site_ids]
+            )
+        }
+        items = _items(s.item_id for s in lines)
+        lot_of = _opening_lots(items, lines)
+        keys = [
+            (loc.pk, s.item_id, lot_of[n], loc.kind in HELD_KINDS)
+            for n, s in enumerate(lines)
+            for loc in (stores[s.site_id], adjusts[s.site_id])
+        ]
+        Balance.objects.bulk_create(
+            [Balance(location_id=loc, item_id=i, lot_id=lot, held=h) for loc, i, lot, h in keys],
+            ignore_conflicts=True,
+        )
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock((loc, i, lot) for loc, i, lot, _ in keys)
+        documents = Document.objects.bulk_create(
+            [
+                Document(
+                    kind=DocumentKind.ADJUSTMENT,
+                    state=DocumentState.POSTED,
+                    source_site_id=s,
+                    dest_site_id=s,
+                    reason=OPENING_REASON,
+                    created_by=actor,
+                    approved_by=actor,
+                )
+                for s in site_ids
+            ]
+        )
+        if any(d.pk is None for d in documents):  # backends without RETURNING ids
+            documents = list(
+                Document.objects.filter(
+                    kind=DocumentKind.ADJUSTMENT, reason=OPENING_REASON, dest_site_id__in=site_ids
+                ).order_by("dest_site_id")
+            )
+        for document in documents:
+            site_id = document.dest_site_id
+            assert site_id is not None  # noqa: S101 - set just above
+            rows = [
+                (
+                    items[lines[n].item_id],
+                    lot_of[n],
+                    lines[n].quantity,
+                    adjusts[site_id],
+                    stores[site_id],
+                )
+                for n in by_site[site_id]
+            ]
+            _post_lines(actor, document, _new_lines(document, rows), ledger)
+        return documents
+
+    return run_durable(work)

@@ -44,6 +44,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
         links.append(NavLink(_("Catalog import"), reverse("catalog-import"), "catalog-import"))
+    if scope.everything or Role.COMMANDER in scope.roles:
+        links.append(NavLink(_("Master data"), reverse("masterdata-home"), "masterdata"))
     links.append(NavLink(_("My account"), reverse("profile"), "profile"))
     if user.is_superuser:
         links.append(NavLink(_("Admin"), reverse("admin:index"), "admin"))

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, SIZES, database_is_empty, demo_load
+from liangcao.signin.demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -60,3 +61,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, where in result.users:
             self.stdout.write(f"  {username:32} {role:22} {where}")
+        self.stdout.write(
+            "Commanders, approvers and the superuser also enter a two-factor code: add the "
+            f"demo key {DEMO_TOTP_SECRET} to an authenticator app, or run "
+            "`manage.py demo_totp_code`."
+        )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MasterdataConfig(AppConfig):
+    name = "liangcao.masterdata"
+    verbose_name = "Master data"
