@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "liangcao.allocation",
     "liangcao.web",
     "liangcao.scenarios",
+    "liangcao.procurement",
+    "liangcao.donations",
+    "liangcao.portal",
 ]
 
 MIDDLEWARE = [
@@ -192,3 +195,12 @@ LOGGING = {
 }
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 100
+
+# The public portal reads through this database alias (point it at a read-only replica with
+# PORTAL_DATABASE_URL); its rate limiter writes to "default". Requests per address per minute:
+PORTAL_DATABASE = "portal" if os.environ.get("PORTAL_DATABASE_URL") else "default"
+if PORTAL_DATABASE == "portal":
+    DATABASES["portal"] = parse_database_url(
+        os.environ["PORTAL_DATABASE_URL"], name="PORTAL_DATABASE_URL", base_dir=BASE_DIR
+    )
+PORTAL_RATE_LIMIT = env_int("PORTAL_RATE_LIMIT", 120, minimum=1)

@@ -13,5 +13,7 @@ urlpatterns = [
     path("demand/", include("liangcao.demand.urls")),
     path("logistics/", include("liangcao.logistics.urls")),
     path("allocation/", include("liangcao.allocation.urls")),
+    path("donations/", include("liangcao.donations.urls")),
+    path("public/", include("liangcao.portal.urls")),
     path("", include("liangcao.web.urls")),
 ]
