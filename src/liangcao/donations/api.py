@@ -3,8 +3,6 @@
 Every read is scoped to the caller (by the intake site); every POST requires an
 `Idempotency-Key` header (core.idempotency)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 
