@@ -15,8 +15,13 @@ from liangcao.donations.models import Donation, DonationAllocation, DonationStat
 from liangcao.donations.services import AllocateLine, donation_allocate
 from liangcao.orgs.models import Site, User
 from liangcao.stock.models import Balance, Document, LocationKind, Movement
-from liangcao.stock.services import LineSpec, ReceiveSpec, shipment_dispatch, shipment_receive
-from liangcao.stock.services import shipment_reserve
+from liangcao.stock.services import (
+    LineSpec,
+    ReceiveSpec,
+    shipment_dispatch,
+    shipment_receive,
+    shipment_reserve,
+)
 from tests.donations.helpers import district, pledge_body, post
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +156,12 @@ def test_undesignated_donation_joins_the_general_pool(
         f"/api/v1/donations/{donation_id}/inspect",
         {
             "lines": [
-                {"line_id": n95["id"], "accepted": 1000, "certificate_no": "X1", "quality_ok": True},
+                {
+                    "line_id": n95["id"],
+                    "accepted": 1000,
+                    "certificate_no": "X1",
+                    "quality_ok": True,
+                },
                 {"line_id": rice["id"], "accepted": 500},
             ]
         },

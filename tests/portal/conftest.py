@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from liangcao.catalog.models import Item
+from liangcao.donations.models import Donation
 from liangcao.donations.services import (
     InspectLine,
     PledgeLine,
@@ -19,7 +20,6 @@ from liangcao.donations.services import (
     donation_pledge,
     donation_receive,
 )
-from liangcao.donations.models import Donation
 from liangcao.logistics.models import ShipmentTransport
 from liangcao.orgs.models import Membership, Role, Site, User
 from liangcao.procurement.services import purchase_record

@@ -37,7 +37,7 @@ def download(day: str, folder: Path) -> None:
 
 
 def verify(*folders: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own script
+    return subprocess.run(
         [sys.executable, str(SCRIPT), *map(str, folders)],
         capture_output=True,
         text=True,

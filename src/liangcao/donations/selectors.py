@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from liangcao.core.errors import NotFound
 from liangcao.donations.models import Donation
-from liangcao.orgs.models import User
+from liangcao.orgs.models import Node, User
 from liangcao.orgs.selectors import site_list
 from liangcao.stock.models import LocationKind, Movement
 
@@ -70,7 +70,7 @@ def donation_trace(donation: Donation, *, using: str = "default") -> list[TraceS
         site = loc.site or m.document.dest_site
         district = ""
         if site is not None:
-            node = site.node
+            node: Node | None = site.node
             while node is not None and node.kind not in {"district", "city"}:
                 node = node.parent
             district = node.name if node is not None else ""

@@ -144,16 +144,18 @@ def donation_pledge(
             errors.append(FieldError(f"lines.{i}.quantity", "must be a positive integer"))
         if len(line.maker_lot) > 40:
             errors.append(FieldError(f"lines.{i}.maker_lot", "at most 40 characters"))
-    known = set(Item.objects.filter(pk__in=[ln.item_id for ln in lines]).values_list("pk", flat=True))
+    known = set(
+        Item.objects.filter(pk__in=[ln.item_id for ln in lines]).values_list("pk", flat=True)
+    )
     for i, line in enumerate(lines):
         if line.item_id not in known:
             errors.append(FieldError(f"lines.{i}.item_id", f"no item with id {line.item_id}"))
-    if designation == Designation.SITE and designated_site_id is not None:
-        if not Site.objects.filter(pk=designated_site_id).exists():
-            errors.append(FieldError("designated_site_id", "no such site"))
-    if designation == Designation.REGION and designated_node_id is not None:
-        if not Node.objects.filter(pk=designated_node_id).exists():
-            errors.append(FieldError("designated_node_id", "no such region"))
+    site_given = designation == Designation.SITE and designated_site_id is not None
+    if site_given and not Site.objects.filter(pk=designated_site_id or 0).exists():
+        errors.append(FieldError("designated_site_id", "no such site"))
+    node_given = designation == Designation.REGION and designated_node_id is not None
+    if node_given and not Node.objects.filter(pk=designated_node_id or 0).exists():
+        errors.append(FieldError("designated_node_id", "no such region"))
     if errors:
         raise Invalid("Invalid pledge", errors)
 
@@ -237,11 +239,16 @@ def donation_inspect(*, actor: User, donation_id: int, lines: Sequence[InspectLi
             if not isinstance(spec.accepted, int) or not 0 <= spec.accepted <= line.quantity:
                 errors.append(FieldError(f"lines.{i}.accepted", f"0 to {line.quantity}"))
                 continue
-            if spec.accepted < line.quantity and spec.rejection_reason not in RejectionReason.values:
+            if (
+                spec.accepted < line.quantity
+                and spec.rejection_reason not in RejectionReason.values
+            ):
                 errors.append(FieldError(f"lines.{i}.rejection_reason", "required for a rejection"))
             if line.item.category in MEDICAL_CATEGORIES and spec.accepted > 0:
                 if not spec.certificate_no.strip():
-                    errors.append(FieldError(f"lines.{i}.certificate_no", "required for medical items"))
+                    errors.append(
+                        FieldError(f"lines.{i}.certificate_no", "required for medical items")
+                    )
                 if spec.quality_ok is not True:
                     errors.append(FieldError(f"lines.{i}.quality_ok", "must pass to accept"))
             expiry = spec.expiry or line.expiry
@@ -375,7 +382,10 @@ def donation_allocate(
             if found is not None:
                 return found
         donation = Donation.objects.select_for_update().filter(pk=donation_id).first()
-        if donation is None or not site_list(user=actor).filter(pk=donation.intake_site_id).exists():
+        if (
+            donation is None
+            or not site_list(user=actor).filter(pk=donation.intake_site_id).exists()
+        ):
             raise NotFound("No such donation")
         source_site = _site_in_scope(actor, donation.intake_site_id, POSTING_ROLES, "ship stock")
         if donation.state != DonationState.RECEIVED:

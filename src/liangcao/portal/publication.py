@@ -94,7 +94,7 @@ def publication_create(*, day: date) -> Publication:
             balances=balances,
             files=summary,
         )
-        manifest = {
+        manifest: dict[str, Any] = {
             "version": VERSION,
             "day": day.isoformat(),
             "previous_digest": previous.digest if previous else "",

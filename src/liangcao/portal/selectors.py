@@ -319,7 +319,7 @@ def donation_public(reference: str) -> Donation | None:
 
 
 def trace_table(donation: Donation) -> Table:
-    kinds = {
+    kinds: dict[str, str] = {
         LocationKind.STORE: _("In stock at"),
         LocationKind.CONSUMPTION: _("Used at"),
         LocationKind.HOUSEHOLD: _("Given to households from"),
@@ -349,4 +349,3 @@ def trace_table(donation: Donation) -> Table:
         _("District"),
     ]
     return Table("trace", _("Where it went"), headers, rows)
-

@@ -11,8 +11,6 @@ urlpatterns = [
         name="portal-publication-file",
     ),
     path("donations/<str:reference>/", views.donation, name="portal-donation"),
-    re_path(
-        r"^(?P<name>[a-z]+)\.(?P<fmt>csv|xlsx)$", views.download, name="portal-download"
-    ),
+    re_path(r"^(?P<name>[a-z]+)\.(?P<fmt>csv|xlsx)$", views.download, name="portal-download"),
     path("<slug:name>/", views.list_page, name="portal-list"),
 ]

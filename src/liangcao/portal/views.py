@@ -13,6 +13,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangcao.core.xlsx import XLSX_CONTENT_TYPE, write_workbook
@@ -102,7 +103,7 @@ def download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     if f.errors:
         return _invalid(request, f)
     table = selectors.table_for(name, f)
-    filename = f"liangcao-{name}-{date.today().isoformat()}"
+    filename = f"liangcao-{name}-{timezone.localdate().isoformat()}"
     if fmt == "xlsx":
         content = write_workbook([(table.name, table.headers, table.rows)])
         response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
@@ -151,9 +152,11 @@ def publication_file(request: HttpRequest, day: str, filename: str) -> HttpRespo
     if filename == "manifest.json":
         body, kind = publication.manifest, "application/json"
     else:
-        file = PublishedFile.objects.using(selectors.db()).filter(
-            publication=publication, name=filename
-        ).first()
+        file = (
+            PublishedFile.objects.using(selectors.db())
+            .filter(publication=publication, name=filename)
+            .first()
+        )
         if file is None:
             raise Http404("No such file")
         body, kind = file.content, "text/csv"

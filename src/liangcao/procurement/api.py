@@ -1,6 +1,5 @@
 """API of purchases under /api/v1/procurement/purchases (POST requires an Idempotency-Key)."""
 
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any

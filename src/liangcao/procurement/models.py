@@ -51,7 +51,9 @@ class Purchase(models.Model):
                 name="purchase_unique_idempotency_key",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="purchase_quantity_positive"),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="purchase_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="purchase_price_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["purchased_on", "id"])]
 

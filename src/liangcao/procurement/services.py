@@ -88,7 +88,9 @@ def purchase_record(
             dest=site,
             reason="purchase",
         )
-        _post_lines(actor, document, _new_lines(document, [(item, lot.pk, quantity, source, store)]))
+        _post_lines(
+            actor, document, _new_lines(document, [(item, lot.pk, quantity, source, store)])
+        )
         return Purchase.objects.create(
             supplier=supplier,
             site=site,

@@ -6,108 +6,336 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('orgs', '0001_initial'),
-        ('stock', '0003_leaner_indexes'),
+        ("catalog", "0001_initial"),
+        ("orgs", "0001_initial"),
+        ("stock", "0003_leaner_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Donor',
+            name="Donor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation')], max_length=20, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('anonymous', models.BooleanField(default=False, verbose_name='anonymous')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organisation", "Organisation")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("anonymous", models.BooleanField(default=False, verbose_name="anonymous")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'donor',
-                'verbose_name_plural': 'donors',
+                "verbose_name": "donor",
+                "verbose_name_plural": "donors",
             },
         ),
         migrations.CreateModel(
-            name='Donation',
+            name="Donation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('designation', models.CharField(choices=[('none', 'None (general pool)'), ('site', 'A site'), ('region', 'A region'), ('purpose', 'A purpose')], default='none', max_length=20, verbose_name='designation')),
-                ('purpose', models.CharField(blank=True, choices=[('medical', 'Medical front line'), ('quarantine', 'Quarantine and testing'), ('community', 'Community supply')], max_length=20, verbose_name='purpose')),
-                ('state', models.CharField(choices=[('pledged', 'Pledged'), ('inspected', 'Inspected'), ('received', 'Received'), ('rejected', 'Rejected')], max_length=20, verbose_name='state')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('designated_node', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.node')),
-                ('designated_site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.site')),
-                ('intake_site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.site', verbose_name='intake site')),
-                ('receipt', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='donation', to='stock.document')),
-                ('donor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='donations', to='donations.donor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "designation",
+                    models.CharField(
+                        choices=[
+                            ("none", "None (general pool)"),
+                            ("site", "A site"),
+                            ("region", "A region"),
+                            ("purpose", "A purpose"),
+                        ],
+                        default="none",
+                        max_length=20,
+                        verbose_name="designation",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("medical", "Medical front line"),
+                            ("quarantine", "Quarantine and testing"),
+                            ("community", "Community supply"),
+                        ],
+                        max_length=20,
+                        verbose_name="purpose",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pledged", "Pledged"),
+                            ("inspected", "Inspected"),
+                            ("received", "Received"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                ("idempotency_key", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "designated_node",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.node",
+                    ),
+                ),
+                (
+                    "designated_site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.site",
+                    ),
+                ),
+                (
+                    "intake_site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.site",
+                        verbose_name="intake site",
+                    ),
+                ),
+                (
+                    "receipt",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="donation",
+                        to="stock.document",
+                    ),
+                ),
+                (
+                    "donor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="donations",
+                        to="donations.donor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'donation',
-                'verbose_name_plural': 'donations',
+                "verbose_name": "donation",
+                "verbose_name_plural": "donations",
             },
         ),
         migrations.CreateModel(
-            name='DonationAllocation',
+            name="DonationAllocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stock.document')),
-                ('donation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='donations.donation')),
-                ('to_site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stock.document",
+                    ),
+                ),
+                (
+                    "donation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allocations",
+                        to="donations.donation",
+                    ),
+                ),
+                (
+                    "to_site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'donation allocation',
-                'verbose_name_plural': 'donation allocations',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('created_by', 'idempotency_key'), name='donation_allocation_unique_key')],
+                "verbose_name": "donation allocation",
+                "verbose_name_plural": "donation allocations",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key", ""), _negated=True),
+                        fields=("created_by", "idempotency_key"),
+                        name="donation_allocation_unique_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DonationLine',
+            name="DonationLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('quantity', models.PositiveIntegerField(verbose_name='pledged quantity')),
-                ('maker_lot', models.CharField(blank=True, max_length=40, verbose_name="manufacturer's lot")),
-                ('expiry', models.DateField(blank=True, null=True, verbose_name='expiry')),
-                ('accepted', models.PositiveIntegerField(blank=True, null=True, verbose_name='accepted')),
-                ('rejected', models.PositiveIntegerField(default=0, verbose_name='rejected')),
-                ('rejection_reason', models.CharField(blank=True, choices=[('expired', 'Expired or too close to expiry'), ('damaged', 'Damaged packaging'), ('no_certificate', 'No registration certificate'), ('substandard', 'Fails the quality standard'), ('not_needed', 'Not an item we can use')], max_length=20, verbose_name='rejection reason')),
-                ('certificate_no', models.CharField(blank=True, max_length=60, verbose_name='registration certificate')),
-                ('quality_ok', models.BooleanField(blank=True, null=True, verbose_name='quality check passed')),
-                ('inspected_at', models.DateTimeField(blank=True, null=True)),
-                ('donation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='donations.donation')),
-                ('inspected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.item')),
-                ('lot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stock.lot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("quantity", models.PositiveIntegerField(verbose_name="pledged quantity")),
+                (
+                    "maker_lot",
+                    models.CharField(blank=True, max_length=40, verbose_name="manufacturer's lot"),
+                ),
+                ("expiry", models.DateField(blank=True, null=True, verbose_name="expiry")),
+                (
+                    "accepted",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="accepted"),
+                ),
+                ("rejected", models.PositiveIntegerField(default=0, verbose_name="rejected")),
+                (
+                    "rejection_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("expired", "Expired or too close to expiry"),
+                            ("damaged", "Damaged packaging"),
+                            ("no_certificate", "No registration certificate"),
+                            ("substandard", "Fails the quality standard"),
+                            ("not_needed", "Not an item we can use"),
+                        ],
+                        max_length=20,
+                        verbose_name="rejection reason",
+                    ),
+                ),
+                (
+                    "certificate_no",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="registration certificate"
+                    ),
+                ),
+                (
+                    "quality_ok",
+                    models.BooleanField(blank=True, null=True, verbose_name="quality check passed"),
+                ),
+                ("inspected_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "donation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="donations.donation",
+                    ),
+                ),
+                (
+                    "inspected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.item",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stock.lot",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'donation line',
-                'verbose_name_plural': 'donation lines',
-                'ordering': ['donation_id', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('donation', 'number'), name='donation_line_number'), models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='donation_line_positive')],
+                "verbose_name": "donation line",
+                "verbose_name_plural": "donation lines",
+                "ordering": ["donation_id", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("donation", "number"), name="donation_line_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quantity__gt", 0)), name="donation_line_positive"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='donation',
-            index=models.Index(fields=['intake_site', '-id'], name='donations_d_intake__8df657_idx'),
+            model_name="donation",
+            index=models.Index(
+                fields=["intake_site", "-id"], name="donations_d_intake__8df657_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='donation',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('created_by', 'idempotency_key'), name='donation_unique_idempotency_key'),
+            model_name="donation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("created_by", "idempotency_key"),
+                name="donation_unique_idempotency_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='donation',
-            constraint=models.CheckConstraint(condition=models.Q(('designation', 'none'), models.Q(('designated_site__isnull', False), ('designation', 'site')), models.Q(('designated_node__isnull', False), ('designation', 'region')), models.Q(('designation', 'purpose'), models.Q(('purpose', ''), _negated=True)), _connector='OR'), name='donation_designation_complete'),
+            model_name="donation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("designation", "none"),
+                    models.Q(("designated_site__isnull", False), ("designation", "site")),
+                    models.Q(("designated_node__isnull", False), ("designation", "region")),
+                    models.Q(("designation", "purpose"), models.Q(("purpose", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="donation_designation_complete",
+            ),
         ),
     ]

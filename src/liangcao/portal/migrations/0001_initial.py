@@ -5,59 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Publication',
+            name="Publication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True, verbose_name='day')),
-                ('previous_digest', models.CharField(blank=True, max_length=64)),
-                ('ledger_seal', models.CharField(max_length=64)),
-                ('ledger_balances', models.PositiveIntegerField()),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('manifest', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True, verbose_name="day")),
+                ("previous_digest", models.CharField(blank=True, max_length=64)),
+                ("ledger_seal", models.CharField(max_length=64)),
+                ("ledger_balances", models.PositiveIntegerField()),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("manifest", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'publication',
-                'verbose_name_plural': 'publications',
-                'ordering': ['-day'],
+                "verbose_name": "publication",
+                "verbose_name_plural": "publications",
+                "ordering": ["-day"],
             },
         ),
         migrations.CreateModel(
-            name='RateBucket',
+            name="RateBucket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=64)),
-                ('minute', models.BigIntegerField()),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=64)),
+                ("minute", models.BigIntegerField()),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'rate limit bucket',
-                'verbose_name_plural': 'rate limit buckets',
-                'constraints': [models.UniqueConstraint(fields=('address', 'minute'), name='rate_bucket_unique')],
+                "verbose_name": "rate limit bucket",
+                "verbose_name_plural": "rate limit buckets",
+                "constraints": [
+                    models.UniqueConstraint(fields=("address", "minute"), name="rate_bucket_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PublishedFile',
+            name="PublishedFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40)),
-                ('content', models.TextField()),
-                ('rows', models.PositiveIntegerField()),
-                ('digest', models.CharField(max_length=64)),
-                ('publication', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='files', to='portal.publication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40)),
+                ("content", models.TextField()),
+                ("rows", models.PositiveIntegerField()),
+                ("digest", models.CharField(max_length=64)),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="files",
+                        to="portal.publication",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'published file',
-                'verbose_name_plural': 'published files',
-                'constraints': [models.UniqueConstraint(fields=('publication', 'name'), name='published_file_unique')],
+                "verbose_name": "published file",
+                "verbose_name_plural": "published files",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("publication", "name"), name="published_file_unique"
+                    )
+                ],
             },
         ),
     ]
