@@ -47,7 +47,9 @@ def public_view(view: View) -> View:
             else:
                 response = view(request, *args, **kwargs)
         response["Content-Security-Policy"] = CSP
-        response["Cache-Control"] = "public, max-age=60"
+        # Only good answers may be shared by caches; a 429 is for this address alone.
+        ok = response.status_code == 200
+        response["Cache-Control"] = "public, max-age=60" if ok else "no-store"
         return response
 
     return wrapper
