@@ -120,6 +120,8 @@ API_DONATIONS = {
 }
 WEB_DONATIONS = {
     "donation-list",
+    "donation-new",
+    "donation-action",
     "donation-detail",
     "donation-certificate",
     "donation-certificate-pdf",
