@@ -14,6 +14,7 @@ from liangcao.core.errors import Conflict, Invalid
 from liangcao.donations.models import Donation, DonationAllocation, DonationState
 from liangcao.donations.services import AllocateLine, donation_allocate
 from liangcao.orgs.models import Site, User
+from liangcao.stock.audit import ledger_verify
 from liangcao.stock.models import Balance, Document, LocationKind, Movement
 from liangcao.stock.services import (
     LineSpec,
@@ -142,6 +143,9 @@ def test_designated_donation_from_pledge_to_the_portal(
     assert html.status_code == 200 and donation.reference in html.content.decode()
     pdf = officer.get(f"/donations/{donation.pk}/certificate.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # The ledger's own audit still holds: hashes, chains and balances.
+    report = ledger_verify()
+    assert report.ok, report.problems
 
 
 def test_undesignated_donation_joins_the_general_pool(

@@ -53,6 +53,10 @@ class TraceStep:
     district: str
     document_id: int
 
+    @property
+    def kind_label(self) -> str:
+        return str(LocationKind(self.kind).label)
+
 
 def donation_trace(donation: Donation, *, using: str = "default") -> list[TraceStep]:
     """Every movement of the donation's lots into a store, a using site, households or loss,
