@@ -62,3 +62,21 @@ def test_filters_narrow_the_lists(city: Published) -> None:
     assert len(rows) == 2 and "3.85" in rows[1] and "19250.00" in rows[1]
     d02 = Client().get("/public/donations.csv", {"district": "d02"}).content.decode().splitlines()
     assert len(d02) == 1  # the depot is city level: nothing under district d02
+
+
+def test_portal_reads_through_its_database_alias(settings, city: Published) -> None:  # type: ignore[no-untyped-def]
+    """Every list reads through settings.PORTAL_DATABASE (a replica in production): pointed at
+    an alias that does not exist, the lists fail — they never fall back to the primary."""
+    from django.utils.connection import ConnectionDoesNotExist
+
+    settings.PORTAL_DATABASE = "replica-that-is-not-configured"
+    for url in (
+        "/public/procurement/",
+        "/public/allocations/",
+        "/public/stock/",
+        "/public/donations/",
+    ):
+        with pytest.raises(ConnectionDoesNotExist):
+            Client().get(url)
+    settings.PORTAL_DATABASE = "default"
+    assert Client().get("/public/donations/").status_code == 200
