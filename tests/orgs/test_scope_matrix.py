@@ -119,6 +119,33 @@ WEB_MASTERDATA = {
     "masterdata-roles",
     "masterdata-role-revoke",
 }
+# Donations and purchases: scope proven role × endpoint in tests/donations/test_scope.py.
+API_DONATIONS = {
+    "/api/v1/donations",
+    "/api/v1/donations/{donation_id}",
+    "/api/v1/donations/{donation_id}/trace",
+    "/api/v1/donations/{donation_id}/inspect",
+    "/api/v1/donations/{donation_id}/receive",
+    "/api/v1/donations/{donation_id}/allocate",
+    "/api/v1/procurement/purchases",
+}
+WEB_DONATIONS = {
+    "donation-list",
+    "donation-new",
+    "donation-action",
+    "donation-detail",
+    "donation-certificate",
+    "donation-certificate-pdf",
+}
+# The public portal: no sign-in by design, no personal data (tests/portal/test_privacy.py).
+WEB_PUBLIC = {
+    "portal-home": "/public/",
+    "portal-verify": "/public/verify/",
+    "portal-list": "/public/donations/",
+    "portal-download": "/public/stock.csv",
+    "portal-donation": "/public/donations/JZ-000001/",
+    "portal-publication-file": "/public/publications/2022-01-15/manifest.json",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -158,6 +185,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_STOCK
         | API_DEMAND
         | API_ALLOCATION
+        | API_DONATIONS
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -170,6 +198,8 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_LOGISTICS
         | WEB_ALLOCATION
         | WEB_MASTERDATA
+        | WEB_DONATIONS
+        | set(WEB_PUBLIC)
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 
@@ -330,3 +360,14 @@ def test_anonymous_callers_get_nothing(demo: DemoResult) -> None:
     for path in ("/", "/sites/", f"/sites/{site.pk}/", "/catalog/"):
         response = client.get(path)
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_public_portal_pages_need_no_sign_in(demo: DemoResult) -> None:
+    """Every portal page answers an anonymous visitor (404 only for what does not exist)."""
+    client = Client()
+    for name, path in WEB_PUBLIC.items():
+        status = client.get(path).status_code
+        expected = 404 if name in {"portal-donation", "portal-publication-file"} else 200
+        assert status == expected, (name, path, status)
+    for path in ("/donations/", "/api/v1/donations", "/api/v1/procurement/purchases"):
+        assert client.get(path).status_code in {302, 401}

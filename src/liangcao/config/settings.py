@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "liangcao.signin",
     "liangcao.masterdata",
+    "liangcao.procurement",
+    "liangcao.donations",
+    "liangcao.portal",
 ]
 
 MIDDLEWARE = [
@@ -213,3 +216,12 @@ LOGGING = {
 }
 NINJA_PAGINATION_MAX_LIMIT = 500
 NINJA_PAGINATION_PER_PAGE = 100
+
+# The public portal reads through this database alias (point it at a read-only replica with
+# PORTAL_DATABASE_URL); its rate limiter writes to "default". Requests per address per minute:
+PORTAL_DATABASE = "portal" if os.environ.get("PORTAL_DATABASE_URL") else "default"
+if PORTAL_DATABASE == "portal":
+    DATABASES["portal"] = parse_database_url(
+        os.environ["PORTAL_DATABASE_URL"], name="PORTAL_DATABASE_URL", base_dir=BASE_DIR
+    )
+PORTAL_RATE_LIMIT = env_int("PORTAL_RATE_LIMIT", 120, minimum=1)

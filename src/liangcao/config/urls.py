@@ -15,5 +15,7 @@ urlpatterns = [
     path("allocation/", include("liangcao.allocation.urls")),
     path("signin/", include("liangcao.signin.urls")),
     path("masterdata/", include("liangcao.masterdata.urls")),
+    path("donations/", include("liangcao.donations.urls")),
+    path("public/", include("liangcao.portal.urls")),
     path("", include("liangcao.web.urls")),
 ]

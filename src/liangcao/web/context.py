@@ -40,12 +40,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
+    links.append(NavLink(_("Donations"), reverse("donation-list"), "donations"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
         links.append(NavLink(_("Catalog import"), reverse("catalog-import"), "catalog-import"))
     if scope.everything or Role.COMMANDER in scope.roles:
         links.append(NavLink(_("Master data"), reverse("masterdata-home"), "masterdata"))
+    links.append(NavLink(_("Public portal"), reverse("portal-home"), "portal"))
     links.append(NavLink(_("My account"), reverse("profile"), "profile"))
     if user.is_superuser:
         links.append(NavLink(_("Admin"), reverse("admin:index"), "admin"))

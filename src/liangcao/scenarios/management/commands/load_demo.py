@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, SIZES, database_is_empty, demo_load
 from liangcao.signin.demo import DEMO_TOTP_SECRET
+from liangcao.scenarios.disclosure import disclosure_load
 
 
 class Command(BaseCommand):
@@ -58,6 +59,13 @@ class Command(BaseCommand):
                     f"sites for {scenario.items} items; stock received at 60 % of demand."
                 )
             )
+        disclosure = disclosure_load()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Disclosure: {disclosure.purchases} purchases, {disclosure.donations} donations, "
+                f"lists of {disclosure.published} published at /public/."
+            )
+        )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, where in result.users:
             self.stdout.write(f"  {username:32} {role:22} {where}")
