@@ -261,17 +261,18 @@ def test_posts_need_an_idempotency_key_and_a_retry_creates_one_plan(
     client = client_for("district-dispatcher")
     depot = Site.objects.get(code="depot-d01")
     body = {"depot_id": depot.pk, "fleet": [{"count": 4, "capacity_kg": 1000}]}
+    before = RoutePlan.objects.count()  # the demo city has a draft plan of its own
     no_key = client.post(API, body, content_type="application/json")
     assert no_key.status_code == 400
     first = post(client, API, body, key="plan-1")
     again = post(client, API, body, key="plan-1")
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
-    assert RoutePlan.objects.count() == 1
+    assert RoutePlan.objects.count() == before + 1
     plan_id = first.json()["id"]
     assert post(client, f"{API}/{plan_id}/start", key="start-1").status_code == 202
     assert post(client, f"{API}/{plan_id}/start", key="start-1").status_code == 202  # replayed
-    assert RoutePlan.objects.get().status == PlanStatus.SOLVED
+    assert RoutePlan.objects.get(pk=plan_id).status == PlanStatus.SOLVED
 
 
 def test_scope_a_district_neither_plans_from_nor_sees_another_district(
@@ -327,6 +328,7 @@ def test_the_web_form_plans_and_solves_the_open_shipments(
     depot = Site.objects.get(code="depot-d01")
     assert f'value="{depot.pk}"' in page.content.decode()
     assert 'value="' + str(Site.objects.get(code="depot-d02").pk) + '"' not in page.content.decode()
+    before = set(RoutePlan.objects.values_list("pk", flat=True))
     response = client.post(
         "/logistics/routes/",
         {
@@ -337,7 +339,8 @@ def test_the_web_form_plans_and_solves_the_open_shipments(
         },
     )
     assert response.status_code == 302
-    plan = RoutePlan.objects.get()
+    plan = RoutePlan.objects.exclude(pk__in=before).get()
+    assert response["Location"] == f"/logistics/routes/{plan.pk}/"
     assert plan.status == PlanStatus.SOLVED
     assert plan.stops.filter(route__isnull=True).count() == 0
     bad = client.post(
@@ -345,4 +348,13 @@ def test_the_web_form_plans_and_solves_the_open_shipments(
         {"form_token": page.context["form_token"] + "x", "depot": depot.pk, "fleet": "two"},
     )
     assert bad.status_code == 200
-    assert RoutePlan.objects.count() == 1
+    assert RoutePlan.objects.count() == len(before) + 1
+
+
+def test_the_demo_city_has_a_draft_plan_for_the_district_dispatcher(client_for: ClientFor) -> None:
+    plans = client_for("district-dispatcher").get(API).json()["items"]
+    assert [p["status"] for p in plans] == ["draft"]
+    detail = client_for("district-dispatcher").get(f"{API}/{plans[0]['id']}").json()
+    assert len(detail["stops"]) >= 5
+    assert all(s["window_start"] and s["window_end"] for s in detail["stops"])
+    assert client_for("community-dispatcher").get(API).json()["items"] == []
