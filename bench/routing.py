@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -28,7 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "bench-data" / "routing"
 
 
-def solve_in_child(path: Path, seconds: float, seed: int) -> tuple[list[list[int]], str, float]:
+def solve_in_child(
+    path: Path, seconds: float, seed: int
+) -> tuple[list[list[int]], str, float, float]:
+    """Routes, printed cost, wall seconds and the child's CPU seconds (on a loaded machine the
+    solver gets less CPU than its wall-clock limit)."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [
@@ -47,13 +54,15 @@ def solve_in_child(path: Path, seconds: float, seed: int) -> tuple[list[list[int
         check=True,
     )
     wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     lines = done.stdout.strip().splitlines()
     routes = [
         [int(s) for s in m.group(1).split()]
         for line in lines
         if (m := re.fullmatch(r"Route #\d+: ?(.*)", line))
     ]
-    return routes, lines[-1].removeprefix("cost="), wall
+    return routes, lines[-1].removeprefix("cost="), wall, cpu
 
 
 def main() -> None:
@@ -70,13 +79,13 @@ def main() -> None:
     print("# baseline: nearest-neighbour construction (same instance, same cost convention)")
     header = (
         f"{'instance':12} {'n':>4} {'cost':>9} {'bks':>9} {'gap %':>7} {'routes':>6} "
-        f"{'ok':>3} {'baseline':>9} {'base ok':>7} {'ours/base':>9} {'wall s':>7}"
+        f"{'ok':>3} {'baseline':>9} {'base ok':>7} {'ours/base':>9} {'wall s':>7} {'cpu s':>6}"
     )
     print(header)
     gaps = []
     for path in files:
         problem = read(path)
-        routes, printed, wall = solve_in_child(path, seconds, args.seed)
+        routes, printed, wall, cpu = solve_in_child(path, seconds, args.seed)
         checked = check(problem, routes)
         recomputed = format_cost(checked.cost, problem.scale)
         assert recomputed == printed, f"{path.name}: printed {printed}, routes cost {recomputed}"
@@ -89,10 +98,11 @@ def main() -> None:
             f"{path.stem:12} {problem.size - 1:>4} {printed:>9} {best:>9g} {gap:>7.2f} "
             f"{len(routes):>6} {'yes' if not checked.violations else 'NO':>3} "
             f"{format_cost(base.cost, problem.scale):>9} {'yes' if base.feasible else 'no':>7} "
-            f"{checked.cost / base.cost:>9.3f} {wall:>7.1f}"
+            f"{checked.cost / base.cost:>9.3f} {wall:>7.1f} {cpu:>6.1f}"
         )
     mean = sum(gaps) / len(gaps)
     print(f"max gap {max(gaps):.2f} %, mean gap {mean:.2f} %  (target: every gap ≤ 1 %)")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

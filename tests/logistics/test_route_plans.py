@@ -10,12 +10,13 @@ import itertools
 import math
 import uuid
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from liangcao.catalog.models import Item
 from liangcao.logistics.models import PlanStatus, RoutePlan
@@ -358,3 +359,19 @@ def test_the_demo_city_has_a_draft_plan_for_the_district_dispatcher(client_for: 
     assert len(detail["stops"]) >= 5
     assert all(s["window_start"] and s["window_end"] for s in detail["stops"])
     assert client_for("community-dispatcher").get(API).json()["items"] == []
+
+
+def test_a_running_plan_is_not_started_twice_unless_its_worker_died(
+    client_for: ClientFor,
+) -> None:
+    client = client_for("district-dispatcher")
+    plan = RoutePlan.objects.get(created_by__username="district-dispatcher")  # the demo's draft
+    RoutePlan.objects.filter(pk=plan.pk).update(
+        status=PlanStatus.RUNNING, heartbeat_at=timezone.now(), time_limit=1
+    )
+    busy = post(client, f"{API}/{plan.pk}/start")
+    assert busy.status_code == 409
+    RoutePlan.objects.filter(pk=plan.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=10))
+    assert post(client, f"{API}/{plan.pk}/start").status_code == 202
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.SOLVED

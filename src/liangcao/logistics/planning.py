@@ -277,8 +277,8 @@ def route_plan_create(
 def route_plan_start(*, user: User, plan_id: int) -> RoutePlan:
     """Queue the plan for solving (again, after it was solved or failed).
 
-    Raises NotFound, Forbidden (no dispatching role at the depot), Conflict (already queued or
-    running).
+    Raises NotFound, Forbidden (no dispatching role at the depot), Conflict (already queued, or
+    running with a fresh heartbeat: a worker that stopped beating is taken over).
     """
     from liangcao.logistics.tasks import solve_route_plan
 
@@ -286,7 +286,10 @@ def route_plan_start(*, user: User, plan_id: int) -> RoutePlan:
         plan = route_plan_get(user=user, plan_id=plan_id, lock=True)
         if not site_list(user=user, roles=PLAN_ROLES).filter(pk=plan.depot_id).exists():
             raise Forbidden("Only the depot's dispatchers, keepers or commanders plan its routes")
-        if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING):
+        stale = plan.status == PlanStatus.RUNNING and (
+            plan.heartbeat_at is None or plan.heartbeat_at < timezone.now() - STALE_AFTER
+        )
+        if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) and not stale:
             raise Conflict("The plan is already being solved")
         plan.status = PlanStatus.QUEUED
         plan.progress = 0
