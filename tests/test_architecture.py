@@ -113,3 +113,16 @@ def test_the_admin_knows_every_model() -> None:
         shown |= {inline.model for inline in model_admin.inlines}
     missing = sorted(m.__name__ for m in ours if m not in shown)
     assert missing == [], "register these models in their app's admin.py"
+
+
+def test_the_routing_solver_imports_no_django() -> None:
+    """`logistics/routing/` (solver, VRPLIB reader, CLI) is pure: no Django, no other app."""
+    offenders = []
+    for path in (SRC / "logistics" / "routing").rglob("*.py"):
+        for module in imports_of(path):
+            if module.startswith("django") or (
+                module.startswith("liangcao.")
+                and not module.startswith("liangcao.logistics.routing")
+            ):
+                offenders.append(f"{path.relative_to(SRC)}: {module}")
+    assert offenders == []

@@ -146,6 +146,18 @@ WEB_PUBLIC = {
     "portal-donation": "/public/donations/JZ-000001/",
     "portal-publication-file": "/public/publications/2022-01-15/manifest.json",
 }
+# Route plans: scope proven role × endpoint in tests/logistics/test_route_plans.py.
+API_ROUTE_PLANS = {
+    "/api/v1/logistics/route-plans",
+    "/api/v1/logistics/route-plans/{plan_id}",
+    "/api/v1/logistics/route-plans/{plan_id}/start",
+}
+WEB_ROUTE_PLANS = {
+    "route-plan-list",
+    "route-plan-detail",
+    "route-plan-sheets",
+    "route-plan-action",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -186,6 +198,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_DEMAND
         | API_ALLOCATION
         | API_DONATIONS
+        | API_ROUTE_PLANS
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -200,6 +213,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_MASTERDATA
         | WEB_DONATIONS
         | set(WEB_PUBLIC)
+        | WEB_ROUTE_PLANS
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -206,6 +206,13 @@ ALLOCATION_COMMIT_PROGRESS = True
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 5_000_000, minimum=10_000)
 LEDGER_MAX_LINE_QUANTITY = env_int("LEDGER_MAX_LINE_QUANTITY", 10_000_000, minimum=1)
 
+# Route planning (docs/routing.md): road distance = great-circle distance × road factor (1.3 by
+# default, in percent here), travel time at an average speed; items carry no weight yet, so a
+# stop's demand counts 1 kg per kg or litre and ROUTING_GRAMS_PER_UNIT per other issue unit.
+ROUTING_ROAD_FACTOR = env_int("ROUTING_ROAD_FACTOR_PERCENT", 130, minimum=100) / 100
+ROUTING_SPEED_KMH = env_int("ROUTING_SPEED_KMH", 30, minimum=1)
+ROUTING_GRAMS_PER_UNIT = env_int("ROUTING_GRAMS_PER_UNIT", 500, minimum=1)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {

@@ -11,4 +11,8 @@ urlpatterns = [
     path(
         "shipments/<int:document_id>/<slug:action>/", views.shipment_action, name="shipment-action"
     ),
+    path("routes/", views.route_plan_list, name="route-plan-list"),
+    path("routes/<int:plan_id>/", views.route_plan_detail, name="route-plan-detail"),
+    path("routes/<int:plan_id>/sheets/", views.route_plan_sheets, name="route-plan-sheets"),
+    path("routes/<int:plan_id>/<slug:action>/", views.route_plan_action, name="route-plan-action"),
 ]

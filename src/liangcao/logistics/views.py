@@ -1,8 +1,10 @@
 """Shipment pages: outbound and inbound lists, detail with dispatch / receive / close / cancel,
-transport details, and the printable delivery note (HTML and PDF with a QR code)."""
+transport details, and the printable delivery note (HTML and PDF with a QR code). Route plans:
+list and start, the route map, printable run sheets."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +15,9 @@ from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
 from liangcao.core.xlsx import write_workbook
-from liangcao.logistics import documents, selectors, services
+from liangcao.logistics import documents, drawing, planning, selectors, services
+from liangcao.logistics.models import PlanStatus
+from liangcao.orgs.models import STORE_KINDS
 from liangcao.orgs.selectors import site_list
 from liangcao.stock import services as stock
 from liangcao.stock.models import Document, DocumentState
@@ -199,3 +203,143 @@ def shipment_export(request: HttpRequest) -> HttpResponse:
     )
     headers = ["shipment", "from", "to", "state", "item", "lot", "quantity", "received"]
     return xlsx_response(write_workbook([("shipments", headers, rows)]), "shipments.xlsx")
+
+
+# --- route plans ------------------------------------------------------------------------
+
+
+def _fleet_rows(text: str) -> list[planning.FleetSpec]:
+    """Fleet rows typed one per line as "count × kg" or "count kg [m³]" (e.g. "3 × 2000")."""
+    rows, errors = [], []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.replace("×", " ").replace("x", " ").replace(",", " ").split()
+        if not parts:
+            continue
+        try:
+            count, kg = int(parts[0]), int(parts[1])
+            m3 = Decimal(parts[2]) if len(parts) > 2 else None
+        except (IndexError, ValueError, ArithmeticError):
+            errors.append(FieldError(f"fleet[{n - 1}]", _("count × capacity in kg, e.g. 3 × 2000")))
+            continue
+        rows.append(planning.FleetSpec(count=count, capacity_kg=kg, capacity_m3=m3))
+    if errors:
+        raise Invalid(_("Check the fleet"), errors)
+    return rows
+
+
+@page_view
+def route_plan_list(request: HttpRequest) -> HttpResponse:
+    """Plans in scope, and a form that plans every open shipment leaving a depot."""
+    user = user_of(request)
+    if request.method == "POST":
+        try:
+
+            def create(token: str) -> dict[str, Any]:
+                plan = planning.route_plan_create(
+                    user=user,
+                    depot_id=int(request.POST.get("depot", "0") or 0),
+                    fleet=_fleet_rows(request.POST.get("fleet", "")),
+                    name=request.POST.get("name", ""),
+                    time_limit=int(request.POST.get("time_limit", "10") or 10),
+                )
+                planning.route_plan_start(user=user, plan_id=plan.pk)
+                return {"plan": plan.pk}
+
+            done = form_once(request, create)
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+        except ValueError:
+            messages.error(request, _("Whole numbers only."))
+        else:
+            return redirect("route-plan-detail", done["plan"])
+    context = {
+        "page": paginate(request, selectors.route_plan_list(user=user)),
+        "depots": site_list(user=user, roles=planning.PLAN_ROLES).filter(
+            kind__in=sorted(STORE_KINDS)
+        ),
+        "form_token": new_form_token(),
+    }
+    return render(request, "logistics/plan_list.html", context)
+
+
+def _plan_context(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+    user = user_of(request)
+    plan = selectors.route_plan_get(user=user, plan_id=plan_id)
+    stops = selectors.route_plan_stops(plan)
+    routes = (plan.result or {}).get("routes") or []
+    by_number = {s.number: s for s in stops}
+    for route in routes:
+        route["rows"] = [by_number[n] for n in route["stops"] if n in by_number]
+        route["colour"] = drawing.colour(route["number"])
+    return {
+        "plan": plan,
+        "stops": stops,
+        "routes": routes,
+        "busy": plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING),
+        "can_start": site_list(user=user, roles=planning.PLAN_ROLES)
+        .filter(pk=plan.depot_id)
+        .exists(),
+    }
+
+
+@page_view
+def route_plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan: progress while it solves, then the route map (inline SVG) and the routes."""
+    context = _plan_context(request, plan_id)
+    if request.headers.get("HX-Request"):
+        if context["busy"]:
+            return render(request, "logistics/_plan_progress.html", context)
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    plan, stops = context["plan"], context["stops"]
+    lines, markers, depot = drawing.route_map(
+        (plan.depot.latitude, plan.depot.longitude),
+        [(s.site.latitude, s.site.longitude, s.site.name, s.route, s.position) for s in stops],
+        [[n - 1 for n in r["stops"]] for r in context["routes"]],
+    )
+    context.update(
+        lines=lines, markers=markers, depot=depot, size=drawing.SIZE, form_token=new_form_token()
+    )
+    return render(request, "logistics/plan_detail.html", context)
+
+
+@require_POST
+@page_view
+def route_plan_action(request: HttpRequest, plan_id: int, action: str) -> HttpResponse:
+    """Start (or re-run) solving — once per form token."""
+    user = user_of(request)
+    plan = selectors.route_plan_get(user=user, plan_id=plan_id)
+
+    def run(token: str) -> dict[str, Any]:
+        if action != "start":
+            raise Invalid("Unknown action", [FieldError("action", action)])
+        planning.route_plan_start(user=user, plan_id=plan.pk)
+        return {"ok": True}
+
+    try:
+        form_once(request, run)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    return redirect("route-plan-detail", plan_id)
+
+
+@page_view
+def route_plan_sheets(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Printable run sheets, one page per vehicle: stop order, arrival, quantities, and each
+    shipment's delivery-note QR code (it opens the receive form)."""
+    context = _plan_context(request, plan_id)
+    for route in context["routes"]:
+        for stop in route["rows"]:
+            stop.notes = [
+                {
+                    "document": d,
+                    "lines": list(d.lines.select_related("item")),
+                    "qr": documents.qr_svg_data_uri(documents.receive_url(d)),
+                }
+                for d in stop.shipments.all()
+            ]
+    return render(request, "logistics/run_sheets.html", context)

@@ -38,6 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         links.append(NavLink(_("Allocation"), reverse("allocation-workbench"), "allocation"))
     links.append(NavLink(_("Stock"), reverse("stock-overview"), "stock"))
     links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
+    if scope.everything or scope.roles & {Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
+        links.append(NavLink(_("Route plans"), reverse("route-plan-list"), "route-plans"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
     links.append(NavLink(_("Donations"), reverse("donation-list"), "donations"))
