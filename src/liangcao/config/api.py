@@ -7,6 +7,7 @@ from liangcao.catalog.api import router as catalog_router
 from liangcao.core.api import API_AUTH, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
+from liangcao.fleet.api import router as fleet_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.stock.api import router as stock_router
 
@@ -24,3 +25,4 @@ api.add_router("/", token_router)
 api.add_router("/", demand_router)
 api.add_router("/", allocation_router)
 api.add_router("/", stock_router)
+api.add_router("/", fleet_router)
