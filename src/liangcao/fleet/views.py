@@ -325,12 +325,12 @@ self.addEventListener("fetch", (e) => {
       .then((resp) => {
         if (resp.ok) {
           const copy = resp.clone();
-          caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true })
+          caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true, ignoreVary: true })
             .then((hit) => hit && c.put(req, copy)));
         }
         return resp;
       })
-      .catch(() => caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true }))
+      .catch(() => caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true, ignoreVary: true }))
         .then((hit) => hit || Response.error()))
   );
 });

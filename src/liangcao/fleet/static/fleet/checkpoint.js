@@ -86,7 +86,9 @@
   function showAge() {
     var t = loadTrust(), el = $("[data-testid=list-age]");
     if (!t) { el.textContent = ctx.text.nolist; el.dataset.minutes = ""; return; }
-    var minutes = Math.max(0, Math.round((Date.now() - t.fetched_at) / 60000));
+    /* the list's age is from when the server made it, not when this phone last fetched it
+       (offline, the service worker answers with the cached copy) */
+    var minutes = Math.max(0, Math.round((Date.now() - Date.parse(t.generated_at)) / 60000));
     el.textContent = ctx.text.age.replace("%s", minutes);
     el.dataset.minutes = minutes;
     el.classList.toggle("stale", minutes > 60);
@@ -96,9 +98,7 @@
     try {
       var r = await fetch(ctx.trust_url, { credentials: "same-origin", cache: "no-store" });
       if (!r.ok) throw new Error(r.status);
-      var t = await r.json();
-      t.fetched_at = Date.now();
-      localStorage.setItem(TRUST, JSON.stringify(t));
+      localStorage.setItem(TRUST, JSON.stringify(await r.json()));
     } catch (e) { /* offline: keep the cached list */ }
     showAge();
   }
