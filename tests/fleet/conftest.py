@@ -29,9 +29,13 @@ class Fleet:
         return Driver.objects.filter(owner=owner).order_by("id").first()  # type: ignore[return-value]
 
     def checkpoint(self, under: Node) -> Site:
-        return Site.objects.filter(kind="checkpoint", node__code__startswith=under.code).order_by(  # type: ignore[return-value]
-            "code"
-        ).first()
+        return (
+            Site.objects.filter(kind="checkpoint", node__code__startswith=under.code)
+            .order_by(  # type: ignore[return-value]
+                "code"
+            )
+            .first()
+        )
 
     def issue(
         self,

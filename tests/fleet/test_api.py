@@ -46,7 +46,11 @@ def test_district_dispatcher_registers_a_vehicle_and_a_driver(
     assert response.json()["plate"] == "豫ED0199"
     again = post(client, "/api/v1/fleet/vehicles", body)
     assert again.status_code == 422 and again.json()["errors"][0]["field"] == "plate"
-    other = post(client, "/api/v1/fleet/vehicles", {**body, "plate": "X1", "owner_id": fleet.other_district.pk})
+    other = post(
+        client,
+        "/api/v1/fleet/vehicles",
+        {**body, "plate": "X1", "owner_id": fleet.other_district.pk},
+    )
     assert other.status_code == 422 and other.json()["errors"][0]["field"] == "owner_id"
     driver = post(
         client,
@@ -74,7 +78,13 @@ def test_district_dispatcher_registers_a_vehicle_and_a_driver(
 def test_bad_vehicle_input_is_422_naming_the_field(
     fleet: Fleet, client_for: ClientFor, change: dict[str, Any], field: str
 ) -> None:
-    body = {"plate": "豫E0001X", "kind": "van", "capacity_kg": 1, "capacity_m3": "1", "owner_id": fleet.city.pk}
+    body = {
+        "plate": "豫E0001X",
+        "kind": "van",
+        "capacity_kg": 1,
+        "capacity_m3": "1",
+        "owner_id": fleet.city.pk,
+    }
     before = Vehicle.objects.count()
     response = post(client_for("city-dispatcher"), "/api/v1/fleet/vehicles", {**body, **change})
     assert response.status_code == 422, response.content
@@ -105,7 +115,10 @@ def test_pass_issue_through_the_api_and_bad_windows(fleet: Fleet, client_for: Cl
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert issued["id"] in client.get("/api/v1/fleet/trust").json()["revoked_passes"]
     # a community dispatcher sees none of the city's passes
-    assert client_for("community-dispatcher").get(f"/api/v1/fleet/passes/{issued['id']}").status_code == 404
+    assert (
+        client_for("community-dispatcher").get(f"/api/v1/fleet/passes/{issued['id']}").status_code
+        == 404
+    )
 
 
 def test_a_scan_synced_twice_is_stored_once(fleet: Fleet) -> None:
@@ -130,11 +143,21 @@ def test_a_scan_synced_twice_is_stored_once(fleet: Fleet) -> None:
     assert fresh_key.status_code == 200 and fresh_key.json()["created"] is False
     assert Scan.objects.filter(client_id=scan["client_id"]).count() == 1
     row = Scan.objects.get()
-    assert (row.vehicle_pass_id, row.plate, row.checkpoint_id) == (issued.pk, issued.vehicle.plate, checkpoint.pk)
+    assert (row.vehicle_pass_id, row.plate, row.checkpoint_id) == (
+        issued.pk,
+        issued.vehicle.plate,
+        checkpoint.pk,
+    )
     other = Site.objects.filter(kind="checkpoint").exclude(pk=checkpoint.pk).first()
     assert other is not None
-    elsewhere = post(client, f"/api/v1/fleet/checkpoints/{other.pk}/scans", {**scan, "client_id": str(uuid.uuid4())})
+    elsewhere = post(
+        client,
+        f"/api/v1/fleet/checkpoints/{other.pk}/scans",
+        {**scan, "client_id": str(uuid.uuid4())},
+    )
     assert elsewhere.status_code == 404  # not this officer's checkpoint
-    late = post(client, path, {**scan, "client_id": str(uuid.uuid4()), "scanned_at": "2020-01-01T00:00:00Z"})
+    late = post(
+        client, path, {**scan, "client_id": str(uuid.uuid4()), "scanned_at": "2020-01-01T00:00:00Z"}
+    )
     assert late.status_code == 422 and late.json()["errors"][0]["field"] == "scanned_at"
     assert Node.objects.filter(pk=checkpoint.node_id).exists()

@@ -140,7 +140,8 @@ def at_the_gate(gate: Gate, browser: Browser, expected: dict[str, str]) -> str:
             const ctx = JSON.parse(document.getElementById("checkpoint-context").textContent);
             const out = {};
             for (const [name, code] of Object.entries(cases)) {
-                out[name] = (await LiangcaoPass.verify(code, trust, Date.now() / 1000, ctx.ancestors)).result;
+                const now = Date.now() / 1000;
+                out[name] = (await LiangcaoPass.verify(code, trust, now, ctx.ancestors)).result;
             }
             return out;
         }""",
@@ -175,9 +176,7 @@ def at_the_gate(gate: Gate, browser: Browser, expected: dict[str, str]) -> str:
     context.set_offline(False)
     page.click("[data-testid=sync]")
     page.wait_for_selector("[data-testid=queue][data-count='0']")
-    page.evaluate(
-        f"localStorage.setItem('lc-scan-queue-{gate.checkpoint_id}', {queued!r})"
-    )
+    page.evaluate(f"localStorage.setItem('lc-scan-queue-{gate.checkpoint_id}', {queued!r})")
     page.click("[data-testid=sync]")
     page.wait_for_selector("[data-testid=queue][data-count='0']")
     page.goto(url)

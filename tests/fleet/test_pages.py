@@ -17,10 +17,14 @@ ClientFor = Callable[[str], Client]
 
 
 def plates(client: Client) -> set[str]:
-    return set(re.findall(r'data-vehicle="([^"]+)"', client.get("/fleet/vehicles/").content.decode()))
+    return set(
+        re.findall(r'data-vehicle="([^"]+)"', client.get("/fleet/vehicles/").content.decode())
+    )
 
 
-def test_each_dispatcher_sees_the_vehicles_of_their_area(fleet: Fleet, client_for: ClientFor) -> None:
+def test_each_dispatcher_sees_the_vehicles_of_their_area(
+    fleet: Fleet, client_for: ClientFor
+) -> None:
     city = set(Vehicle.objects.values_list("plate", flat=True))
     district = set(Vehicle.objects.filter(owner=fleet.district).values_list("plate", flat=True))
     assert plates(client_for("city-dispatcher")) == city
@@ -29,7 +33,9 @@ def test_each_dispatcher_sees_the_vehicles_of_their_area(fleet: Fleet, client_fo
     assert plates(client_for("city-inspector")) == set()
     outside = Vehicle.objects.filter(owner=fleet.city).first()
     assert outside is not None
-    assert client_for("district-dispatcher").get(f"/fleet/vehicles/{outside.pk}/").status_code == 404
+    assert (
+        client_for("district-dispatcher").get(f"/fleet/vehicles/{outside.pk}/").status_code == 404
+    )
 
 
 def test_dispatcher_registers_a_vehicle_on_the_page_and_bad_input_names_the_field(
@@ -37,8 +43,13 @@ def test_dispatcher_registers_a_vehicle_on_the_page_and_bad_input_names_the_fiel
 ) -> None:
     client = client_for("district-dispatcher")
     token = client.get("/fleet/vehicles/").context["form_token"]
-    form = {"plate": "豫E D0300", "kind": "van", "capacity_kg": "900", "capacity_m3": "4",
-            "owner_id": str(fleet.district.pk)}
+    form = {
+        "plate": "豫E D0300",
+        "kind": "van",
+        "capacity_kg": "900",
+        "capacity_m3": "4",
+        "owner_id": str(fleet.district.pk),
+    }
     bad = client.post("/fleet/vehicles/", {**form, "form_token": token, "capacity_m3": "lots"})
     assert bad.status_code == 200 and "capacity_m3" in bad.content.decode()
     assert not Vehicle.objects.filter(plate="豫ED0300").exists()
@@ -75,7 +86,9 @@ def test_only_city_commanders_rotate_keys(fleet: Fleet, client_for: ClientFor) -
     before = PassKey.objects.count()
     district = client_for("district-commander")
     token = district.get("/fleet/keys/").context["form_token"]
-    assert district.post("/fleet/keys/", {"form_token": token, "action": "rotate"}).status_code == 403
+    assert (
+        district.post("/fleet/keys/", {"form_token": token, "action": "rotate"}).status_code == 403
+    )
     city = client_for("city-commander")
     token = city.get("/fleet/keys/").context["form_token"]
     assert city.post("/fleet/keys/", {"form_token": token, "action": "rotate"}).status_code == 302
@@ -93,7 +106,10 @@ def test_checkpoint_page_is_for_its_officers(fleet: Fleet, client_for: ClientFor
     page = client.get(f"/fleet/checkpoint/{checkpoint.pk}/")
     assert page.status_code == 200 and 'id="checkpoint-context"' in page.content.decode()
     assert client.get(f"/fleet/checkpoint/{elsewhere.pk}/").status_code == 404
-    assert client_for("district-inspector").get(f"/fleet/checkpoint/{checkpoint.pk}/").status_code == 404
+    assert (
+        client_for("district-inspector").get(f"/fleet/checkpoint/{checkpoint.pk}/").status_code
+        == 404
+    )
     sw = client.get("/fleet/checkpoint/sw.js")
     assert sw["Content-Type"].startswith("text/javascript") and b"caches" in sw.content
     station = Site.objects.get(code="ts-1")

@@ -41,7 +41,7 @@ def test_a_city_pass_covers_every_district(fleet: Fleet) -> None:
 
 def test_forged_signature_and_one_edited_byte_are_forged(fleet: Fleet) -> None:
     issued = fleet.issue(zones=[fleet.district])
-    payload, body, _ = passes.decode(issued.code)
+    _, body, _ = passes.decode(issued.code)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     forged = passes.b64url(body + Ed25519PrivateKey.generate().sign(body))

@@ -75,7 +75,11 @@ def test_anonymous_callers_see_no_fleet_data(demo: DemoResult) -> None:
     client = Client()
     driver = Driver.objects.first()
     assert driver is not None
-    for path in ("/api/v1/fleet/drivers", f"/api/v1/fleet/drivers/{driver.pk}", "/api/v1/fleet/trust"):
+    for path in (
+        "/api/v1/fleet/drivers",
+        f"/api/v1/fleet/drivers/{driver.pk}",
+        "/api/v1/fleet/trust",
+    ):
         assert client.get(path).status_code == 401
     for path in ("/fleet/drivers/", f"/fleet/drivers/{driver.pk}/", "/fleet/checkpoint/sw.js"):
         response = client.get(path)

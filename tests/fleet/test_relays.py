@@ -104,8 +104,10 @@ def test_goods_arrive_on_vehicle_a_and_leave_on_vehicle_b(
     # The lot's trace, as the station keeper sees it: both legs and the hand-over.
     lot = leg2.lines.get().movements.get().lot
     _, trace, _ = stock_selectors.lot_trace(user=keeper, lot_id=lot.pk)
-    legs = [(t.document_id, t.from_label.rsplit(" ", 1)[-1], t.to_label.rsplit(" ", 1)[-1])
-            for t in trace]
+    legs = [
+        (t.document_id, t.from_label.rsplit(" ", 1)[-1], t.to_label.rsplit(" ", 1)[-1])
+        for t in trace
+    ]
     assert (leg1.pk, "depot-city", f"transit:{leg1.pk}") in legs
     assert (leg2.pk, f"transit:{leg1.pk}", f"transit:{leg2.pk}") in legs
 

@@ -187,9 +187,11 @@ def test_collected_by_recipient_dispatches_without_a_vehicle(
 ) -> None:
     base = f"/logistics/shipments/{shipment.pk}"
     keeper = client_for("city-warehouse-keeper")
-    vehicle, driver = city_fleet()
+    vehicle, _ = city_fleet()
     # both at once is contradictory: refused, nothing dispatched
-    post(keeper, f"{base}/dispatch/", {"collected_by_recipient": "on", "vehicle_id": str(vehicle.pk)})
+    post(
+        keeper, f"{base}/dispatch/", {"collected_by_recipient": "on", "vehicle_id": str(vehicle.pk)}
+    )
     shipment.refresh_from_db()
     assert shipment.state == "reserved"
     post(keeper, f"{base}/dispatch/", {"collected_by_recipient": "on"})

@@ -71,5 +71,12 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Relay)
 class RelayAdmin(ReadOnlyAdmin):
-    list_display = ["station", "inbound", "inbound_vehicle", "outbound", "outbound_vehicle", "state"]
+    list_display = [
+        "station",
+        "inbound",
+        "inbound_vehicle",
+        "outbound",
+        "outbound_vehicle",
+        "state",
+    ]
     list_filter = ["state"]

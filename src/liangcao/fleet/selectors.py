@@ -265,4 +265,3 @@ def inbound_at_station(*, station: Site) -> QuerySet[Document]:
         state__in=[DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED],
         relay_in__isnull=True,
     ).order_by("-created_at")
-

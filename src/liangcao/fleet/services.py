@@ -127,7 +127,9 @@ def vehicle_create(
                 note=note,
             )
     except IntegrityError:
-        raise Invalid("The vehicle is invalid", [FieldError("plate", "already registered")]) from None
+        raise Invalid(
+            "The vehicle is invalid", [FieldError("plate", "already registered")]
+        ) from None
 
 
 def vehicle_set_available(*, user: User, vehicle_id: int, available: bool) -> Vehicle:
@@ -265,8 +267,10 @@ def _issuer_for(user: User, zone_ids: Sequence[int]) -> Node:
     if best is None and user.is_superuser:
         best = Node.objects.filter(parent__isnull=True).order_by("id").first()
     if best is None:
-        raise Forbidden("Passes are issued by dispatch offices (dispatchers or commanders at a "
-                        "node) whose area covers every zone")
+        raise Forbidden(
+            "Passes are issued by dispatch offices (dispatchers or commanders at a "
+            "node) whose area covers every zone"
+        )
     return best
 
 
@@ -301,7 +305,7 @@ def _check_pass(user: User, spec: PassSpec) -> tuple[Vehicle, Driver | None, lis
         errors.append(FieldError("valid_until", "after valid_from"))
     elif spec.valid_until - spec.valid_from > timedelta(days=MAX_PASS_DAYS):
         errors.append(FieldError("valid_until", f"at most {MAX_PASS_DAYS} days after valid_from"))
-    elif not (0 < spec.valid_from.timestamp() and spec.valid_until.timestamp() < 2**32):
+    elif not (spec.valid_from.timestamp() > 0 and spec.valid_until.timestamp() < 2**32):
         errors.append(FieldError("valid_from", "out of range"))
     _raise(errors, "The pass is invalid")
     assert vehicle is not None  # noqa: S101 - checked above
@@ -371,9 +375,7 @@ def pass_revoke(*, user: User, pass_id: int, reason: str) -> VehiclePass:
         return the_pass
 
 
-def pass_reissue(
-    *, user: User, pass_id: int, valid_until: datetime | None = None
-) -> VehiclePass:
+def pass_reissue(*, user: User, pass_id: int, valid_until: datetime | None = None) -> VehiclePass:
     """Replace a pass by a new one (same vehicle, driver, zones and purpose) signed with the
     current key, valid from now; the old pass is revoked in the same transaction. Raises
     NotFound, Invalid, Conflict (already replaced)."""
@@ -523,7 +525,7 @@ def assignment_set_step(
     return assignment
 
 
-# --- transfer stations -----------------------------------------------------------------------------
+# --- transfer stations -------------------------------------------------------------------
 def relay_arrive(
     *, user: User, document_id: int, vehicle_id: int, arrived_at: datetime | None = None
 ) -> Relay:

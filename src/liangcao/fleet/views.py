@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import segno
@@ -202,7 +202,7 @@ def pass_list(request: HttpRequest) -> HttpResponse:
         "drivers": selectors.driver_list(user=user, available=True)[:300],
         "zones": node_list(user=user).filter(depth__lte=2)[:300],
         "valid_from": now.strftime("%Y-%m-%dT%H:%M"),
-        "valid_until": (now + timezone.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        "valid_until": (now + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
         "can_issue": selectors.vehicle_list(user=user).exists(),
         "form_token": new_form_token(),
     }
@@ -330,7 +330,8 @@ self.addEventListener("fetch", (e) => {
         }
         return resp;
       })
-      .catch(() => caches.open(CACHE).then((c) => c.match(req, { ignoreSearch: true, ignoreVary: true }))
+      .catch(() => caches.open(CACHE)
+        .then((c) => c.match(req, { ignoreSearch: true, ignoreVary: true }))
         .then((hit) => hit || Response.error()))
   );
 });
@@ -404,4 +405,3 @@ def station_action(request: HttpRequest, site_id: int, action: str) -> HttpRespo
     else:
         messages.error(request, _("Unknown action"))
     return redirect("station-board", station.pk)
-

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from liangcao.core.errors import FieldError, Forbidden, Invalid
 from liangcao.fleet.services import ASSIGN_ROLES, assignment_set_step
 from liangcao.logistics.models import ShipmentTransport
-from liangcao.logistics.selectors import shipment_get
 from liangcao.orgs.models import User
-from liangcao.orgs.selectors import site_list
 from liangcao.stock import services as stock
 from liangcao.stock.models import Document
 

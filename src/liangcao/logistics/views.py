@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
 from liangcao.core.xlsx import write_workbook
-from liangcao.logistics import documents, selectors, services
 from liangcao.fleet.selectors import assignment_for, transport_choices
+from liangcao.logistics import documents, selectors, services
 from liangcao.orgs.models import Role
 from liangcao.orgs.selectors import site_list
 from liangcao.stock import services as stock
@@ -27,7 +27,6 @@ from liangcao.web.pages import (
     user_of,
     xlsx_response,
 )
-
 
 PHONE_ROLES = frozenset(Role.values) - {Role.INSPECTOR}
 

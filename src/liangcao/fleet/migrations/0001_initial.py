@@ -6,186 +6,514 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
-        ('stock', '0003_leaner_indexes'),
+        ("orgs", "0001_initial"),
+        ("stock", "0003_leaner_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Driver',
+            name="Driver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('phone', models.CharField(max_length=30, verbose_name='phone')),
-                ('is_available', models.BooleanField(default=True, verbose_name='available')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='drivers', to='orgs.node', verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("phone", models.CharField(max_length=30, verbose_name="phone")),
+                ("is_available", models.BooleanField(default=True, verbose_name="available")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="drivers",
+                        to="orgs.node",
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'driver',
-                'verbose_name_plural': 'drivers',
-                'ordering': ['name', 'id'],
+                "verbose_name": "driver",
+                "verbose_name_plural": "drivers",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PassKey',
+            name="PassKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_id', models.CharField(max_length=8, unique=True, verbose_name='key id')),
-                ('public_key', models.CharField(max_length=64, verbose_name='public key')),
-                ('private_key_encrypted', models.TextField(editable=False)),
-                ('state', models.CharField(choices=[('active', 'Active'), ('retired', 'Retired'), ('revoked', 'Revoked')], default='active', max_length=10, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_id", models.CharField(max_length=8, unique=True, verbose_name="key id")),
+                ("public_key", models.CharField(max_length=64, verbose_name="public key")),
+                ("private_key_encrypted", models.TextField(editable=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("retired", "Retired"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pass signing key',
-                'verbose_name_plural': 'pass signing keys',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "pass signing key",
+                "verbose_name_plural": "pass signing keys",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Vehicle',
+            name="Vehicle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plate', models.CharField(max_length=20, unique=True, verbose_name='plate')),
-                ('kind', models.CharField(choices=[('truck', 'Truck'), ('refrigerated', 'Refrigerated truck'), ('van', 'Van'), ('pickup', 'Pickup'), ('car', 'Car'), ('trailer', 'Trailer')], max_length=20, verbose_name='type')),
-                ('capacity_kg', models.PositiveIntegerField(verbose_name='capacity (kg)')),
-                ('capacity_m3', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='capacity (m³)')),
-                ('cold_chain', models.BooleanField(default=False, verbose_name='cold chain')),
-                ('is_available', models.BooleanField(default=True, verbose_name='available')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='vehicles', to='orgs.node', verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plate", models.CharField(max_length=20, unique=True, verbose_name="plate")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("truck", "Truck"),
+                            ("refrigerated", "Refrigerated truck"),
+                            ("van", "Van"),
+                            ("pickup", "Pickup"),
+                            ("car", "Car"),
+                            ("trailer", "Trailer"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("capacity_kg", models.PositiveIntegerField(verbose_name="capacity (kg)")),
+                (
+                    "capacity_m3",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="capacity (m³)"
+                    ),
+                ),
+                ("cold_chain", models.BooleanField(default=False, verbose_name="cold chain")),
+                ("is_available", models.BooleanField(default=True, verbose_name="available")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vehicles",
+                        to="orgs.node",
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle',
-                'verbose_name_plural': 'vehicles',
-                'ordering': ['plate'],
+                "verbose_name": "vehicle",
+                "verbose_name_plural": "vehicles",
+                "ordering": ["plate"],
             },
         ),
         migrations.CreateModel(
-            name='Relay',
+            name="Relay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('waiting', 'Waiting'), ('done', 'Relayed')], default='waiting', max_length=10, verbose_name='state')),
-                ('arrived_at', models.DateTimeField(verbose_name='arrived at')),
-                ('relayed_at', models.DateTimeField(blank=True, null=True, verbose_name='relayed at')),
-                ('weight_kg', models.PositiveIntegerField(default=0, verbose_name='weight (kg)')),
-                ('inbound', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='relay_in', to='stock.document', verbose_name='inbound')),
-                ('outbound', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='relay_out', to='stock.document', verbose_name='outbound')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relays', to='orgs.site', verbose_name='transfer station')),
-                ('inbound_vehicle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relays_in', to='fleet.vehicle', verbose_name='inbound')),
-                ('outbound_vehicle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='relays_out', to='fleet.vehicle', verbose_name='outbound')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("waiting", "Waiting"), ("done", "Relayed")],
+                        default="waiting",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("arrived_at", models.DateTimeField(verbose_name="arrived at")),
+                (
+                    "relayed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="relayed at"),
+                ),
+                ("weight_kg", models.PositiveIntegerField(default=0, verbose_name="weight (kg)")),
+                (
+                    "inbound",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relay_in",
+                        to="stock.document",
+                        verbose_name="inbound",
+                    ),
+                ),
+                (
+                    "outbound",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relay_out",
+                        to="stock.document",
+                        verbose_name="outbound",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "station",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relays",
+                        to="orgs.site",
+                        verbose_name="transfer station",
+                    ),
+                ),
+                (
+                    "inbound_vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relays_in",
+                        to="fleet.vehicle",
+                        verbose_name="inbound",
+                    ),
+                ),
+                (
+                    "outbound_vehicle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relays_out",
+                        to="fleet.vehicle",
+                        verbose_name="outbound",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'relay',
-                'verbose_name_plural': 'relays',
-                'ordering': ['-arrived_at', '-id'],
+                "verbose_name": "relay",
+                "verbose_name_plural": "relays",
+                "ordering": ["-arrived_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('collected_by_recipient', models.BooleanField(default=False, verbose_name='collected by recipient')),
-                ('assigned_at', models.DateTimeField(auto_now=True)),
-                ('assigned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='fleet_assignment', to='stock.document')),
-                ('driver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='fleet.driver')),
-                ('vehicle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='fleet.vehicle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "collected_by_recipient",
+                    models.BooleanField(default=False, verbose_name="collected by recipient"),
+                ),
+                ("assigned_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fleet_assignment",
+                        to="stock.document",
+                    ),
+                ),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="fleet.driver",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="fleet.vehicle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle assignment',
-                'verbose_name_plural': 'vehicle assignments',
+                "verbose_name": "vehicle assignment",
+                "verbose_name_plural": "vehicle assignments",
             },
         ),
         migrations.CreateModel(
-            name='VehiclePass',
+            name="VehiclePass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=200, verbose_name='purpose')),
-                ('valid_from', models.DateTimeField(verbose_name='valid from')),
-                ('valid_until', models.DateTimeField(verbose_name='valid until')),
-                ('code', models.TextField(editable=False, verbose_name='code')),
-                ('issued_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revoke_reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('driver', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='passes', to='fleet.driver', verbose_name='driver')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='issued_passes', to='orgs.node', verbose_name='issuer')),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passes', to='fleet.passkey')),
-                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='fleet.vehiclepass')),
-                ('vehicle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='passes', to='fleet.vehicle', verbose_name='vehicle')),
-                ('zones', models.ManyToManyField(related_name='passes', to='orgs.node', verbose_name='zones')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=200, verbose_name="purpose")),
+                ("valid_from", models.DateTimeField(verbose_name="valid from")),
+                ("valid_until", models.DateTimeField(verbose_name="valid until")),
+                ("code", models.TextField(editable=False, verbose_name="code")),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "revoke_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="reason"),
+                ),
+                (
+                    "driver",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passes",
+                        to="fleet.driver",
+                        verbose_name="driver",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="issued_passes",
+                        to="orgs.node",
+                        verbose_name="issuer",
+                    ),
+                ),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passes",
+                        to="fleet.passkey",
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaced_by",
+                        to="fleet.vehiclepass",
+                    ),
+                ),
+                (
+                    "vehicle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="passes",
+                        to="fleet.vehicle",
+                        verbose_name="vehicle",
+                    ),
+                ),
+                (
+                    "zones",
+                    models.ManyToManyField(
+                        related_name="passes", to="orgs.node", verbose_name="zones"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vehicle pass',
-                'verbose_name_plural': 'vehicle passes',
-                'ordering': ['-issued_at', '-id'],
+                "verbose_name": "vehicle pass",
+                "verbose_name_plural": "vehicle passes",
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Scan',
+            name="Scan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.UUIDField(unique=True)),
-                ('pass_serial', models.PositiveIntegerField(blank=True, null=True, verbose_name='pass number')),
-                ('plate', models.CharField(blank=True, max_length=20, verbose_name='plate')),
-                ('result', models.CharField(choices=[('valid', 'Valid'), ('expired', 'Expired'), ('wrong_zone', 'Not valid in this zone'), ('revoked', 'Revoked'), ('forged', 'Forged')], max_length=12, verbose_name='result')),
-                ('scanned_at', models.DateTimeField(verbose_name='scanned at')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('checkpoint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scans', to='orgs.site', verbose_name='checkpoint')),
-                ('scanned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vehicle_pass', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='scans', to='fleet.vehiclepass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.UUIDField(unique=True)),
+                (
+                    "pass_serial",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="pass number"),
+                ),
+                ("plate", models.CharField(blank=True, max_length=20, verbose_name="plate")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("valid", "Valid"),
+                            ("expired", "Expired"),
+                            ("wrong_zone", "Not valid in this zone"),
+                            ("revoked", "Revoked"),
+                            ("forged", "Forged"),
+                        ],
+                        max_length=12,
+                        verbose_name="result",
+                    ),
+                ),
+                ("scanned_at", models.DateTimeField(verbose_name="scanned at")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "checkpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scans",
+                        to="orgs.site",
+                        verbose_name="checkpoint",
+                    ),
+                ),
+                (
+                    "scanned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vehicle_pass",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scans",
+                        to="fleet.vehiclepass",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pass scan',
-                'verbose_name_plural': 'pass scans',
-                'ordering': ['-scanned_at', '-id'],
+                "verbose_name": "pass scan",
+                "verbose_name_plural": "pass scans",
+                "ordering": ["-scanned_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='driver',
-            index=models.Index(fields=['owner', 'name'], name='fleet_drive_owner_i_1b9f87_idx'),
+            model_name="driver",
+            index=models.Index(fields=["owner", "name"], name="fleet_drive_owner_i_1b9f87_idx"),
         ),
         migrations.AddIndex(
-            model_name='vehicle',
-            index=models.Index(fields=['owner', 'plate'], name='fleet_vehic_owner_i_d2b252_idx'),
+            model_name="vehicle",
+            index=models.Index(fields=["owner", "plate"], name="fleet_vehic_owner_i_d2b252_idx"),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity_kg__gte', 1)), name='vehicle_capacity_kg'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity_kg__gte", 1)), name="vehicle_capacity_kg"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehicle',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity_m3__gte', 0)), name='vehicle_capacity_m3'),
+            model_name="vehicle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity_m3__gte", 0)), name="vehicle_capacity_m3"
+            ),
         ),
         migrations.AddIndex(
-            model_name='relay',
-            index=models.Index(fields=['station', 'state', '-arrived_at'], name='fleet_relay_station_e6f745_idx'),
+            model_name="relay",
+            index=models.Index(
+                fields=["station", "state", "-arrived_at"], name="fleet_relay_station_e6f745_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relay',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outbound__isnull', True), ('outbound_vehicle__isnull', True), ('relayed_at__isnull', True), ('state', 'waiting')), models.Q(('outbound__isnull', False), ('outbound_vehicle__isnull', False), ('relayed_at__isnull', False), ('state', 'done')), _connector='OR'), name='relay_done_has_outbound'),
+            model_name="relay",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("outbound__isnull", True),
+                        ("outbound_vehicle__isnull", True),
+                        ("relayed_at__isnull", True),
+                        ("state", "waiting"),
+                    ),
+                    models.Q(
+                        ("outbound__isnull", False),
+                        ("outbound_vehicle__isnull", False),
+                        ("relayed_at__isnull", False),
+                        ("state", "done"),
+                    ),
+                    _connector="OR",
+                ),
+                name="relay_done_has_outbound",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('collected_by_recipient', True), ('driver__isnull', True), ('vehicle__isnull', True)), models.Q(('collected_by_recipient', False), ('driver__isnull', False), ('vehicle__isnull', False)), _connector='OR'), name='assignment_vehicle_xor_collected'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("collected_by_recipient", True),
+                        ("driver__isnull", True),
+                        ("vehicle__isnull", True),
+                    ),
+                    models.Q(
+                        ("collected_by_recipient", False),
+                        ("driver__isnull", False),
+                        ("vehicle__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="assignment_vehicle_xor_collected",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vehiclepass',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__gt', models.F('valid_from'))), name='pass_window_positive'),
+            model_name="vehiclepass",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_until__gt", models.F("valid_from"))),
+                name="pass_window_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='scan',
-            index=models.Index(fields=['checkpoint', '-scanned_at'], name='fleet_scan_checkpo_2c818d_idx'),
+            model_name="scan",
+            index=models.Index(
+                fields=["checkpoint", "-scanned_at"], name="fleet_scan_checkpo_2c818d_idx"
+            ),
         ),
     ]
