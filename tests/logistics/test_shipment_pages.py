@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from liangcao.catalog.models import Item
+from liangcao.fleet.models import Driver, Vehicle
 from liangcao.orgs.models import Membership, Node, Site, User
 from liangcao.stock.models import Discrepancy, Document, LocationKind
 from liangcao.stock.services import LineSpec, receipt_post, shipment_reserve
@@ -47,6 +48,14 @@ def shipment(user_named: UserNamed) -> Document:
     )
 
 
+def city_fleet() -> tuple[Vehicle, Driver]:
+    """A vehicle and a driver of the city (the depot's own organisation)."""
+    vehicle = Vehicle.objects.filter(owner__parent__isnull=True).order_by("plate").first()
+    driver = Driver.objects.filter(owner__parent__isnull=True).order_by("id").first()
+    assert vehicle is not None and driver is not None
+    return vehicle, driver
+
+
 def post(client: Client, url: str, data: dict[str, str]) -> None:
     page = client.get(url.rsplit("/", 2)[0] + "/")
     response = client.post(url, {"form_token": page.context["form_token"], **data})
@@ -59,10 +68,17 @@ def test_shipment_goes_out_arrives_short_and_closes(
     base = f"/logistics/shipments/{shipment.pk}"
     city = client_for("city-warehouse-keeper")
     assert 'data-testid="action-dispatch"' in city.get(f"{base}/").content.decode()
-    post(city, f"{base}/transport/", {"vehicle_plate": "豫E·12345", "driver_name": "Driver"})
-    post(city, f"{base}/dispatch/", {})
+    post(city, f"{base}/dispatch/", {})  # no vehicle, no driver, not collected: refused
+    shipment.refresh_from_db()
+    assert shipment.state == "reserved"
+    vehicle, driver = city_fleet()
+    post(city, f"{base}/dispatch/", {"vehicle_id": str(vehicle.pk), "driver_id": str(driver.pk)})
     shipment.refresh_from_db()
     assert shipment.state == "dispatched"
+    assert (shipment.transport.vehicle_plate, shipment.transport.driver_phone) == (
+        vehicle.plate,
+        driver.phone,
+    )
 
     district = client_for("district-warehouse-keeper")
     page = district.get(f"{base}/")
@@ -146,3 +162,53 @@ def test_nobody_outside_either_end_sees_the_shipment(
     inspector = client_for("district-inspector").get(f"{base}/").content.decode()
     assert 'data-testid="action-dispatch"' not in inspector  # seeing is not acting
     assert shipment.dest_site.memberships.filter(user__username="hospital-requester").exists()
+
+
+def test_the_delivery_note_names_the_driver_and_phone_for_both_ends_only(
+    shipment: Document, client_for: ClientFor
+) -> None:
+    base = f"/logistics/shipments/{shipment.pk}"
+    vehicle, driver = city_fleet()
+    post(
+        client_for("city-warehouse-keeper"),
+        f"{base}/dispatch/",
+        {"vehicle_id": str(vehicle.pk), "driver_id": str(driver.pk)},
+    )
+    for insider in ("city-warehouse-keeper", "hospital-requester"):
+        note = client_for(insider).get(f"{base}/note/").content.decode()
+        assert vehicle.plate in note and driver.name in note and driver.phone in note, insider
+    inspector = client_for("district-inspector").get(f"{base}/note/").content.decode()
+    assert driver.phone not in inspector  # read-only inspectors see the shipment, not the phone
+    assert driver.phone not in client_for("district-inspector").get(f"{base}/").content.decode()
+
+
+def test_collected_by_recipient_dispatches_without_a_vehicle(
+    shipment: Document, client_for: ClientFor
+) -> None:
+    base = f"/logistics/shipments/{shipment.pk}"
+    keeper = client_for("city-warehouse-keeper")
+    vehicle, _ = city_fleet()
+    # both at once is contradictory: refused, nothing dispatched
+    post(
+        keeper, f"{base}/dispatch/", {"collected_by_recipient": "on", "vehicle_id": str(vehicle.pk)}
+    )
+    shipment.refresh_from_db()
+    assert shipment.state == "reserved"
+    post(keeper, f"{base}/dispatch/", {"collected_by_recipient": "on"})
+    shipment.refresh_from_db()
+    assert shipment.state == "dispatched" and shipment.fleet_assignment.collected_by_recipient
+    assert "收货方自提" in keeper.get(f"{base}/note/").content.decode()
+
+
+def test_a_vehicle_of_another_district_cannot_be_chosen(
+    shipment: Document, client_for: ClientFor
+) -> None:
+    base = f"/logistics/shipments/{shipment.pk}"
+    outside = Vehicle.objects.filter(owner__code="d01").first()
+    _, driver = city_fleet()
+    assert outside is not None
+    keeper = client_for("city-warehouse-keeper")
+    assert outside.plate not in keeper.get(f"{base}/").content.decode()
+    post(keeper, f"{base}/dispatch/", {"vehicle_id": str(outside.pk), "driver_id": str(driver.pk)})
+    shipment.refresh_from_db()
+    assert shipment.state == "reserved"

@@ -158,6 +158,35 @@ WEB_ROUTE_PLANS = {
     "route-plan-sheets",
     "route-plan-action",
 }
+# Fleet, passes, checkpoints, relays: scope and phone privacy proven role × endpoint in
+# tests/fleet/test_privacy.py, tests/fleet/test_api.py and tests/fleet/test_pages.py.
+API_FLEET = {
+    "/api/v1/fleet/vehicles",
+    "/api/v1/fleet/vehicles/{vehicle_id}",
+    "/api/v1/fleet/drivers",
+    "/api/v1/fleet/drivers/{driver_id}",
+    "/api/v1/fleet/passes",
+    "/api/v1/fleet/passes/{pass_id}",
+    "/api/v1/fleet/passes/{pass_id}/revoke",
+    "/api/v1/fleet/passes/{pass_id}/reissue",
+    "/api/v1/fleet/trust",
+    "/api/v1/fleet/checkpoints/{site_id}/scans",
+}
+WEB_FLEET = {
+    "vehicle-list",
+    "vehicle-detail",
+    "driver-list",
+    "driver-detail",
+    "pass-list",
+    "pass-detail",
+    "passkey-list",
+    "checkpoint-list",
+    "checkpoint-sw",
+    "checkpoint",
+    "station-list",
+    "station-board",
+    "station-action",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -199,6 +228,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_ALLOCATION
         | API_DONATIONS
         | API_ROUTE_PLANS
+        | API_FLEET
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -214,6 +244,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_DONATIONS
         | set(WEB_PUBLIC)
         | WEB_ROUTE_PLANS
+        | WEB_FLEET
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -122,6 +122,8 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
         page = as_user(browser, base, keeper)
         page.goto(f"{base}/logistics/shipments/?direction=out")
         click_and_wait(page, "tr[data-shipment] a")
+        page.select_option("[data-testid=vehicle]", index=1)  # a vehicle and driver of the fleet
+        page.select_option("[data-testid=driver]", index=1)
         click_and_wait(page, "[data-testid=action-dispatch]")
         assert page.inner_text("[data-testid=shipment-state]") == "已发运"
 

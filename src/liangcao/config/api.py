@@ -7,6 +7,7 @@ from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
 from liangcao.donations.api import router as donations_router
 from liangcao.logistics.api import router as logistics_router
+from liangcao.fleet.api import router as fleet_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.procurement.api import router as procurement_router
 from liangcao.stock.api import router as stock_router
@@ -28,3 +29,4 @@ api.add_router("/", stock_router)
 api.add_router("/", donations_router)
 api.add_router("/", procurement_router)
 api.add_router("/", logistics_router)
+api.add_router("/", fleet_router)

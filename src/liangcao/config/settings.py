@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "liangcao.demand",
     "liangcao.logistics",
     "liangcao.allocation",
+    "liangcao.fleet",
     "liangcao.web",
     "liangcao.scenarios",
     "django_otp",

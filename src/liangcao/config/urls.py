@@ -17,5 +17,6 @@ urlpatterns = [
     path("masterdata/", include("liangcao.masterdata.urls")),
     path("donations/", include("liangcao.donations.urls")),
     path("public/", include("liangcao.portal.urls")),
+    path("fleet/", include("liangcao.fleet.urls")),
     path("", include("liangcao.web.urls")),
 ]

@@ -1,59 +1,71 @@
-"""Writes owned by logistics: the transport details of a shipment."""
+"""Writes owned by logistics: the transport details of a shipment, and dispatching it with a
+vehicle and driver from the fleet (or collected by the recipient)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from liangcao.core.errors import FieldError, Forbidden, Invalid
+from liangcao.fleet.services import ASSIGN_ROLES, assignment_set_step
 from liangcao.logistics.models import ShipmentTransport
-from liangcao.logistics.selectors import shipment_get
-from liangcao.orgs.models import Role, User
-from liangcao.orgs.selectors import site_list
+from liangcao.orgs.models import User
+from liangcao.stock import services as stock
+from liangcao.stock.models import Document
 
-TRANSPORT_ROLES = frozenset({Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER})
+TRANSPORT_ROLES = ASSIGN_ROLES
+COLLECTED_NOTE = "收货方自提 collected by recipient"
 
 
-def shipment_transport_set(
+def shipment_transport_assign(
     *,
     user: User,
     document_id: int,
-    vehicle_plate: str,
-    driver_name: str,
-    driver_phone: str = "",
-    note: str = "",
+    vehicle_id: int | None,
+    driver_id: int | None,
+    collected_by_recipient: bool = False,
 ) -> ShipmentTransport:
-    """Record the vehicle and driver of a shipment leaving one of the user's sites.
-
-    Raises NotFound (shipment not visible), Forbidden (not a dispatcher, keeper or commander at
-    the source), Invalid (field lengths).
-    """
-    fields = {
-        "vehicle_plate": (vehicle_plate, 20),
-        "driver_name": (driver_name, 100),
-        "driver_phone": (driver_phone, 30),
-        "note": (note, 300),
-    }
-    errors = [
-        FieldError(k, f"at most {n} characters") for k, (v, n) in fields.items() if len(v) > n
-    ]
-    if errors:
-        raise Invalid("Transport details are invalid", errors)
+    """Give a shipment a vehicle and driver chosen from the fleet (or mark it collected by the
+    recipient) and copy plate, driver's name and phone onto its transport row, which the
+    delivery note prints. One transaction. Raises NotFound, Forbidden, Invalid, Conflict."""
     with transaction.atomic(durable=True):
-        document = shipment_get(user=user, document_id=document_id)
-        if (
-            not site_list(user=user, roles=TRANSPORT_ROLES)
-            .filter(pk=document.source_site_id or 0)
-            .exists()
-        ):
-            raise Forbidden("Only the source's dispatchers, keepers or commanders assign transport")
+        assignment = assignment_set_step(
+            user=user,
+            document_id=document_id,
+            vehicle_id=vehicle_id,
+            driver_id=driver_id,
+            collected_by_recipient=collected_by_recipient,
+        )
+        vehicle, driver = assignment.vehicle, assignment.driver
         transport, _ = ShipmentTransport.objects.update_or_create(
-            document=document,
+            document_id=document_id,
             defaults={
-                "vehicle_plate": vehicle_plate.strip(),
-                "driver_name": driver_name.strip(),
-                "driver_phone": driver_phone.strip(),
-                "note": note.strip(),
+                "vehicle_plate": vehicle.plate if vehicle else "",
+                "driver_name": driver.name if driver else "",
+                "driver_phone": driver.phone if driver else "",
+                "note": COLLECTED_NOTE if assignment.collected_by_recipient else "",
                 "updated_by": user,
             },
         )
         return transport
+
+
+def shipment_dispatch(
+    *,
+    user: User,
+    document_id: int,
+    vehicle_id: int | None,
+    driver_id: int | None,
+    collected_by_recipient: bool = False,
+) -> Document:
+    """Dispatch a reserved shipment with its transport: a vehicle and driver from the fleet, or
+    collected by the recipient. The transport is recorded first (it is checked in full there),
+    then the ledger moves the goods to in-transit; if the ledger refuses (state, stock), the
+    recorded transport stays and the dispatch can be retried. Raises NotFound, Forbidden,
+    Invalid (no vehicle or driver chosen), Conflict."""
+    shipment_transport_assign(
+        user=user,
+        document_id=document_id,
+        vehicle_id=vehicle_id,
+        driver_id=driver_id,
+        collected_by_recipient=collected_by_recipient,
+    )
+    return stock.shipment_dispatch(actor=user, document_id=document_id)

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
 from liangcao.core.xlsx import write_workbook
+from liangcao.fleet.selectors import assignment_for, transport_choices
 from liangcao.logistics import documents, drawing, planning, selectors, services
 from liangcao.logistics.models import PlanStatus
-from liangcao.orgs.models import STORE_KINDS
+from liangcao.orgs.models import STORE_KINDS, Role
 from liangcao.orgs.selectors import site_list
 from liangcao.stock import services as stock
 from liangcao.stock.models import Document, DocumentState
@@ -29,6 +30,8 @@ from liangcao.web.pages import (
     user_of,
     xlsx_response,
 )
+
+PHONE_ROLES = frozenset(Role.values) - {Role.INSPECTOR}
 
 
 @page_view
@@ -67,18 +70,33 @@ def _rights(request: HttpRequest, document: Document) -> dict[str, bool]:
         "can_transport": site_list(user=user, roles=services.TRANSPORT_ROLES)
         .filter(pk=document.source_site_id or 0)
         .exists(),
+        # the driver's phone travels with the shipment to the people working at either end
+        # (docs/fleet.md): not to read-only inspectors
+        "can_see_phone": site_list(user=user, roles=PHONE_ROLES)
+        .filter(pk__in=[document.source_site_id or 0, document.dest_site_id or 0])
+        .exists(),
     }
 
 
 @page_view
 def shipment_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.shipment_get(user=user_of(request), document_id=document_id)
+    user = user_of(request)
+    document = selectors.shipment_get(user=user, document_id=document_id)
+    rights = _rights(request, document)
+    vehicles, drivers = (
+        transport_choices(user=user, site=document.source_site)
+        if rights["can_transport"] and document.source_site
+        else ([], [])
+    )
     context = {
         "document": document,
         "lines": _lines(document),
         "form_token": new_form_token(),
         "transport": getattr(document, "transport", None),
-        **_rights(request, document),
+        "assignment": assignment_for(document_id=document.pk),
+        "vehicles": vehicles,
+        "drivers": drivers,
+        **rights,
     }
     return render(request, "logistics/detail.html", context)
 
@@ -106,6 +124,20 @@ def _receive_specs(request: HttpRequest, document: Document) -> list[stock.Recei
     return specs
 
 
+def _transport(request: HttpRequest) -> dict[str, Any]:
+    """The dispatch form's choice: a fleet vehicle and driver, or collected by the recipient."""
+
+    def pick(name: str) -> int | None:
+        value = request.POST.get(name, "").strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    return {
+        "vehicle_id": pick("vehicle_id"),
+        "driver_id": pick("driver_id"),
+        "collected_by_recipient": request.POST.get("collected_by_recipient") == "on",
+    }
+
+
 @require_POST
 @page_view
 def shipment_action(request: HttpRequest, document_id: int, action: str) -> HttpResponse:
@@ -115,7 +147,7 @@ def shipment_action(request: HttpRequest, document_id: int, action: str) -> Http
 
     def run(token: str) -> dict[str, Any]:
         if action == "dispatch":
-            stock.shipment_dispatch(actor=user, document_id=document.pk)
+            services.shipment_dispatch(user=user, document_id=document.pk, **_transport(request))
         elif action == "receive":
             stock.shipment_receive(
                 actor=user, document_id=document.pk, lines=_receive_specs(request, document)
@@ -127,12 +159,8 @@ def shipment_action(request: HttpRequest, document_id: int, action: str) -> Http
         elif action == "cancel":
             stock.shipment_cancel(actor=user, document_id=document.pk)
         elif action == "transport":
-            services.shipment_transport_set(
-                user=user,
-                document_id=document.pk,
-                vehicle_plate=request.POST.get("vehicle_plate", ""),
-                driver_name=request.POST.get("driver_name", ""),
-                driver_phone=request.POST.get("driver_phone", ""),
+            services.shipment_transport_assign(
+                user=user, document_id=document.pk, **_transport(request)
             )
         else:
             raise Invalid("Unknown action", [FieldError("action", action)])
@@ -159,6 +187,7 @@ def delivery_note(request: HttpRequest, document_id: int) -> HttpResponse:
         {
             "lines": _lines(document),
             "transport": getattr(document, "transport", None),
+            "can_see_phone": _rights(request, document)["can_see_phone"],
         },
     )
     return HttpResponse(html)
@@ -173,6 +202,7 @@ def delivery_note_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
         {
             "lines": _lines(document),
             "transport": getattr(document, "transport", None),
+            "can_see_phone": _rights(request, document)["can_see_phone"],
             "for_pdf": True,
         },
     )

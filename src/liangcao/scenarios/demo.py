@@ -17,6 +17,7 @@ from django.db import transaction
 
 from liangcao.catalog.models import Item, Kit, KitLine
 from liangcao.logistics.demo import route_plan_demo_load
+from liangcao.fleet.demo import fleet_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
 from liangcao.scenarios.demo_catalog import ITEMS, KITS
@@ -385,6 +386,7 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         n_items, n_kits = _build_catalog()
         users = _build_users(city, districts[0], communities[0], sites)
         demo_second_factor_load(u for u, _, _ in users)
+        fleet_demo_load(city=city, district=districts[0], admin=User.objects.get(username="admin"))
     route_plan_demo_load(seed=seed)
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users

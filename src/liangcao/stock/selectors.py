@@ -230,7 +230,8 @@ def _label(location: Location) -> str:
 
 
 def lot_trace(*, user: User, lot_id: int) -> tuple[Lot, list[TraceLine], dict[str, int]]:
-    """Every movement of one lot the user may see (either end at a site in scope), in order,
+    """Every movement of one lot the user may see (either end, or its document's source or
+    destination, at a site in scope), in order,
     and where the lot is now (held quantities by location label).
 
     Raises NotFound when the lot is unknown or none of its movements is in scope.
@@ -241,7 +242,13 @@ def lot_trace(*, user: User, lot_id: int) -> tuple[Lot, list[TraceLine], dict[st
     qs = Movement.objects.filter(lot=lot)
     if not user.is_superuser:
         sites = site_list(user=user).order_by().values("pk")
-        qs = qs.filter(Q(from_location__site_id__in=sites) | Q(to_location__site_id__in=sites))
+        qs = qs.filter(
+            Q(from_location__site_id__in=sites)
+            | Q(to_location__site_id__in=sites)
+            # in transit → in transit (a relay at a transfer station): seen from the next leg
+            | Q(document__source_site_id__in=sites)
+            | Q(document__dest_site_id__in=sites)
+        )
     movements = list(
         qs.select_related("document", "from_location__site", "to_location__site").order_by("id")[
             :5000

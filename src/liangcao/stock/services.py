@@ -1694,6 +1694,95 @@ def shipment_cancel(*, actor: User, document_id: int) -> Document:
     return run_durable(work)
 
 
+def shipment_relay(
+    *,
+    actor: User,
+    document_id: int,
+    to_site_id: int,
+    idempotency_key: str = "",
+    on_posted: Callable[[Document, Document], None] | None = None,
+) -> Document:
+    """Hand a shipment that reached a transfer station on to its next leg, without unloading
+    into the station's store: everything still in transit on the inbound shipment moves to the
+    in-transit location of a new, dispatched shipment from the station to `to_site_id`.
+
+    The inbound lines count as received (their leg ended at the station); the outbound
+    shipment is received, closed or traced like any other. `on_posted(inbound, outbound)`
+    runs in the same transaction, so a caller's own record (logistics' relay row with both
+    vehicles) commits with the movements or not at all. Raises NotFound/Forbidden (posting
+    roles at the station), Invalid (not a transfer station, same destination), Conflict (not
+    in transit, nothing outstanding).
+    """
+
+    def work() -> Document:
+        found = _existing(actor, idempotency_key)
+        if found is not None:
+            return found
+        inbound = _shipment(
+            actor,
+            document_id,
+            {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED},
+            "relay",
+            False,
+        )
+        station = _any_site(inbound.dest_site_id or 0)
+        if station.kind != SiteKind.TRANSFER_STATION:
+            raise Invalid(
+                "Only shipments to a transfer station are relayed",
+                [FieldError("document_id", "not addressed to a transfer station")],
+            )
+        if to_site_id == station.pk:
+            raise Invalid("The next leg leaves the station", [FieldError("to_site_id", "differs")])
+        dest = _any_site(to_site_id)
+        lines = [
+            (ln, ln.quantity - ln.received)
+            for ln in inbound.lines.select_related("item").order_by("number")
+            if ln.received < ln.quantity
+        ]
+        if not lines:
+            raise Conflict(f"Shipment {inbound.pk} has nothing left in transit")
+        stores = _stores(station.pk, dest.pk)
+        outbound = _new_document(
+            actor,
+            DocumentKind.SHIPMENT,
+            DocumentState.DISPATCHED,
+            source=station,
+            dest=dest,
+            key=idempotency_key,
+        )
+        new_lines = _new_lines(
+            outbound,
+            [
+                (ln.item, ln.lot_id, qty, stores[station.pk], stores[dest.pk])
+                for ln, qty in lines
+            ],
+        )
+        from_transit = location_for(LocationKind.IN_TRANSIT, document_id=inbound.pk)
+        to_transit = location_for(LocationKind.IN_TRANSIT, document_id=outbound.pk)
+        ledger = LockedBalances(actor_id=actor.pk)
+        ledger.lock([(from_transit.pk, ln.item_id, None) for ln, _ in lines])
+        for (line, qty), new_line in zip(lines, new_lines, strict=True):
+            new_line.item = line.item
+            for key, take in ledger.pick(
+                location_id=from_transit.pk, item_id=line.item_id, lot_id=None, quantity=qty
+            ):
+                ledger.move(line=new_line, key=key, to_location_id=to_transit.pk, quantity=take)
+            line.received = line.quantity
+            line.save(update_fields=["received"])
+        ledger.flush()
+        inbound.state = DocumentState.RECEIVED
+        inbound.save(update_fields=["state", "updated_at"])
+        outbound_id = outbound.pk
+        transaction.on_commit(
+            lambda: shipment_changed.send(sender=Document, document_id=outbound_id)
+        )
+        if on_posted is not None:
+            on_posted(inbound, outbound)
+        return outbound
+
+    return _idempotent_run(actor, idempotency_key, work)
+
+
 def _release_reservations(actor: User, document: Document) -> None:
     """Internal step: give back every open reservation of a document."""
     reservations = list(

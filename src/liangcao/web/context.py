@@ -43,6 +43,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
     links.append(NavLink(_("Donations"), reverse("donation-list"), "donations"))
+    if scope.everything or scope.roles & {Role.DISPATCHER, Role.COMMANDER}:
+        links.append(NavLink(_("Vehicles"), reverse("vehicle-list"), "fleet"))
+        links.append(NavLink(_("Passes"), reverse("pass-list"), "passes"))
+    if scope.everything or Role.CHECKPOINT_OFFICER in scope.roles:
+        links.append(NavLink(_("Checkpoints"), reverse("checkpoint-list"), "checkpoint"))
+    if scope.everything or scope.roles & {Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
+        links.append(NavLink(_("Transfer stations"), reverse("station-list"), "stations"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
