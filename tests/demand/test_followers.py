@@ -85,9 +85,7 @@ def test_a_list_line_is_never_allocated_more_than_it_asked_for(
     receipt_post(
         actor=keeper,
         site_id=shipment.source_site_id,
-        lines=[
-            LineSpec(item_id=line.item_id, quantity=5, lot_code="T1", expiry=date(2027, 6, 1))
-        ],
+        lines=[LineSpec(item_id=line.item_id, quantity=5, lot_code="T1", expiry=date(2027, 6, 1))],
         source_kind="donor",
         source_party="a test donor",
     )

@@ -6,8 +6,8 @@ from liangcao.core.api import API_AUTH, LiangcaoAPI, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
 from liangcao.donations.api import router as donations_router
-from liangcao.logistics.api import router as logistics_router
 from liangcao.fleet.api import router as fleet_router
+from liangcao.logistics.api import router as logistics_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.procurement.api import router as procurement_router
 from liangcao.stock.api import router as stock_router

@@ -16,8 +16,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from liangcao.catalog.models import Item, Kit, KitLine
-from liangcao.logistics.demo import route_plan_demo_load
 from liangcao.fleet.demo import fleet_demo_load
+from liangcao.logistics.demo import route_plan_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
 from liangcao.scenarios.demo_catalog import ITEMS, KITS

@@ -1752,10 +1752,7 @@ def shipment_relay(
         )
         new_lines = _new_lines(
             outbound,
-            [
-                (ln.item, ln.lot_id, qty, stores[station.pk], stores[dest.pk])
-                for ln, qty in lines
-            ],
+            [(ln.item, ln.lot_id, qty, stores[station.pk], stores[dest.pk]) for ln, qty in lines],
         )
         from_transit = location_for(LocationKind.IN_TRANSIT, document_id=inbound.pk)
         to_transit = location_for(LocationKind.IN_TRANSIT, document_id=outbound.pk)

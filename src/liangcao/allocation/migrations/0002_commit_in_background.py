@@ -5,26 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allocation', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("allocation", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='allocationrun',
-            name='commit_progress',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='commit progress (%)'),
+            model_name="allocationrun",
+            name="commit_progress",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="commit progress (%)"),
         ),
         migrations.AlterField(
-            model_name='allocationrun',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('proposed', 'Proposed'), ('committing', 'Committing'), ('committed', 'Committed'), ('failed', 'Failed'), ('discarded', 'Discarded')], default='queued', max_length=20, verbose_name='status'),
+            model_name="allocationrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("proposed", "Proposed"),
+                    ("committing", "Committing"),
+                    ("committed", "Committed"),
+                    ("failed", "Failed"),
+                    ("discarded", "Discarded"),
+                ],
+                default="queued",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocationrun',
-            constraint=models.CheckConstraint(condition=models.Q(('commit_progress__lte', 100)), name='run_commit_progress_le_100'),
+            model_name="allocationrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("commit_progress__lte", 100)), name="run_commit_progress_le_100"
+            ),
         ),
     ]

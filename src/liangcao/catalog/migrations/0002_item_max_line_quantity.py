@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='item',
-            name='max_line_quantity',
-            field=models.PositiveIntegerField(blank=True, help_text="Empty: the project's default limit (LEDGER_MAX_LINE_QUANTITY).", null=True, verbose_name='largest quantity per line'),
+            model_name="item",
+            name="max_line_quantity",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Empty: the project's default limit (LEDGER_MAX_LINE_QUANTITY).",
+                null=True,
+                verbose_name="largest quantity per line",
+            ),
         ),
     ]

@@ -4,23 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_idempotency_key'),
+        ("core", "0002_idempotency_key"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScheduledJob',
+            name="ScheduledJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='task')),
-                ('last_enqueued_at', models.DateTimeField(blank=True, null=True, verbose_name='last queued')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="task")),
+                (
+                    "last_enqueued_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last queued"),
+                ),
             ],
             options={
-                'verbose_name': 'scheduled job',
-                'verbose_name_plural': 'scheduled jobs',
-                'ordering': ['name'],
+                "verbose_name": "scheduled job",
+                "verbose_name_plural": "scheduled jobs",
+                "ordering": ["name"],
             },
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('demand', '0004_fulfilment'),
-        ('stock', '0003_leaner_indexes'),
+        ("demand", "0004_fulfilment"),
+        ("stock", "0003_leaner_indexes"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='fulfilment',
-            constraint=models.UniqueConstraint(fields=('line', 'document'), name='fulfilment_one_per_shipment'),
+            model_name="fulfilment",
+            constraint=models.UniqueConstraint(
+                fields=("line", "document"), name="fulfilment_one_per_shipment"
+            ),
         ),
     ]

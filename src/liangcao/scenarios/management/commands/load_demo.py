@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, SIZES, database_is_empty, demo_load
-from liangcao.signin.demo import DEMO_TOTP_SECRET
 from liangcao.scenarios.disclosure import disclosure_load
+from liangcao.signin.demo import DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
