@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from liangcao.allocation.api import router as allocation_router
 from liangcao.catalog.api import router as catalog_router
+from liangcao.community.api import router as community_router
 from liangcao.core.api import API_AUTH, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
@@ -24,3 +25,4 @@ api.add_router("/", token_router)
 api.add_router("/", demand_router)
 api.add_router("/", allocation_router)
 api.add_router("/", stock_router)
+api.add_router("/", community_router)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "liangcao.demand",
     "liangcao.logistics",
     "liangcao.allocation",
+    "liangcao.community",
     "liangcao.web",
     "liangcao.scenarios",
 ]

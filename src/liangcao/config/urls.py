@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from liangcao.community.urls import resident_urlpatterns
 from liangcao.config.api import api
 
 urlpatterns = [
@@ -13,5 +14,7 @@ urlpatterns = [
     path("demand/", include("liangcao.demand.urls")),
     path("logistics/", include("liangcao.logistics.urls")),
     path("allocation/", include("liangcao.allocation.urls")),
+    path("community/", include("liangcao.community.urls")),
+    path("c/", include(resident_urlpatterns)),
     path("", include("liangcao.web.urls")),
 ]

@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from liangcao.catalog.models import Item, Kit, KitLine
+from liangcao.community.demo import community_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
 from liangcao.scenarios.demo_catalog import ITEMS, KITS
@@ -382,6 +383,7 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         sites = _build_sites(rng, spec, city, districts, streets, communities, where)
         n_items, n_kits = _build_catalog()
         users = _build_users(city, districts[0], communities[0], sites)
+        community_demo_load(rng=random.Random(seed))
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users
     )
