@@ -327,10 +327,13 @@ def door_run_create(
 
 
 def door_run_get(*, user: User, run_id: int) -> DoorRun:
-    """A door run whose point the user may see (NotFound otherwise)."""
+    """A door run whose point the user may see (NotFound otherwise); its doors are personal
+    data, so only grid workers and commanders open it (Forbidden)."""
     run = DoorRun.objects.select_related("point").filter(pk=run_id).first()
     if run is None or not site_list(user=user).filter(pk=run.point_id).exists():
         raise NotFound(_("No such door run"))
+    if not site_list(user=user, roles=PERSONAL_ROLES).filter(pk=run.point_id).exists():
+        raise Forbidden(_("Door runs are for grid workers and commanders"))
     return run
 
 
@@ -413,7 +416,7 @@ def _handover_claim(
 ) -> tuple[Handover, bool]:
     with transaction.atomic(durable=True):
         order = (
-            Order.objects.select_for_update()
+            Order.objects.select_for_update(of=("self",))
             .select_related("door_run", "household")
             .filter(pk=order_id)
             .first()
@@ -461,7 +464,7 @@ def orders_escalate(*, now: datetime | None = None, after: timedelta = ESCALATE_
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         due = list(
-            Order.objects.select_for_update(skip_locked=True)
+            Order.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state__in=OPEN_STATES, created_at__lt=now - after, escalated_at__isnull=True)
             .select_related("compound__parent")
         )
