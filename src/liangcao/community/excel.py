@@ -120,8 +120,8 @@ def households_import_xlsx(*, user: User, content: bytes) -> int:
             ).exists()
         )
         if clash:
-            row = seen_codes[(h.compound_id, h.code)]
-            errors.append(FieldError("household_code", _("already registered"), row))
+            number = seen_codes[(h.compound_id, h.code)]
+            errors.append(FieldError("household_code", _("already registered"), number))
     if errors:
         raise Invalid(_("The sheet has bad rows; nothing was imported"), errors)
     with transaction.atomic(durable=True):

@@ -161,7 +161,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.order_list(user=user, open_only=True, older_than_hours=hours)
     page = paginate(request, qs)
     for order in page:
-        order.age = selectors.order_age_hours(order)  # type: ignore[attr-defined]
+        order.age = selectors.order_age_hours(order)
     return render(
         request,
         "community/orders.html",

@@ -40,6 +40,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
+    if scope.everything or scope.roles & {Role.GRID_WORKER, Role.COMMANDER}:
+        links.append(NavLink(_("Households"), reverse("community-households"), "households"))
+    if scope.everything or scope.node_ids:
+        links.append(NavLink(_("Household orders"), reverse("community-orders"), "orders"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
