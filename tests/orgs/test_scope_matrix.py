@@ -123,6 +123,10 @@ API_COMMUNITY = {
     "/api/v1/community/handovers",
     "/api/v1/community/service-level",
     "/api/v1/community/escalations",
+    "/api/v1/community/assignments",
+    "/api/v1/community/suppliers/{supplier_id}/drop",
+    "/api/v1/community/suppliers/{supplier_id}/orders",
+    "/api/v1/community/supplier-orders/{order_id}/{step}",
 }
 WEB_COMMUNITY = {
     "community-households",

@@ -12,6 +12,7 @@ from liangcao.community.models import (
     Order,
     OrderingRule,
     OrderLine,
+    Supplier,
 )
 
 
@@ -89,3 +90,11 @@ class EscalationAdmin(ReadOnlyAdmin):
 @admin.register(HouseholdRead)
 class HouseholdReadAdmin(ReadOnlyAdmin):
     list_display = ["household", "user", "via", "at"]
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin[Supplier]):
+    """Editable: capacities and service areas of the fulfilling suppliers."""
+
+    list_display = ["site", "kind", "daily_capacity", "radius_km", "is_active"]
+    raw_id_fields = ["site"]

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from liangcao.community import selectors, services
+from liangcao.community.engine import Plan
 from liangcao.community.models import Household, Order, OrderState
 from liangcao.core.api import ErrorOut
 from liangcao.core.idempotency import idempotent_response
@@ -85,6 +86,8 @@ class OrderOut(Schema):
     state: OrderState
     group_buy_id: int | None
     door_run_id: int | None
+    supplier_id: int | None
+    supplier_state: str
     total: int
     created_at: datetime
     delivered_at: datetime | None
@@ -380,3 +383,65 @@ def service_level(request: HttpRequest, days: int = 7) -> Any:
 def list_escalations(request: HttpRequest) -> Any:
     """Overdue orders escalated to streets in the caller's scope."""
     return selectors.escalation_list(user=_user(request))
+
+
+class PlanOut(Schema):
+    assigned: int
+    unassigned: int
+    distance_km: float
+
+
+def _plan_body(plan: Plan) -> dict[str, Any]:
+    return {
+        "assigned": sum(plan.flows.values()),
+        "unassigned": sum(plan.unassigned.values()),
+        "distance_km": round(plan.distance_km, 1),
+    }
+
+
+@router.post("/community/assignments", response={200: PlanOut, **IDEMPOTENT_ERRORS})
+def assign_orders(request: HttpRequest) -> HttpResponse:
+    """Assign open paid orders to suppliers by capacity and distance (commanders)."""
+
+    def run(key: str) -> tuple[int, Any]:
+        return 200, _plan_body(services.orders_assign(user=_user(request)))
+
+    return idempotent_response(request, run)
+
+
+@router.post(
+    "/community/suppliers/{supplier_id}/drop", response={200: PlanOut, **IDEMPOTENT_ERRORS}
+)
+def drop_supplier(request: HttpRequest, supplier_id: int) -> HttpResponse:
+    """A supplier drops out: its orders are reassigned to the others (commanders)."""
+
+    def run(key: str) -> tuple[int, Any]:
+        plan = services.supplier_drop(user=_user(request), supplier_id=supplier_id)
+        return 200, _plan_body(plan)
+
+    return idempotent_response(request, run)
+
+
+@router.get(
+    "/community/suppliers/{supplier_id}/orders",
+    response={200: list[OrderDetailOut], 404: ErrorOut},
+)
+@paginate(LimitOffsetPagination)
+def supplier_orders(request: HttpRequest, supplier_id: int) -> Any:
+    """The supplier's portal: its orders (households by code only), oldest first."""
+    return services.supplier_orders(user=_user(request), supplier_id=supplier_id)
+
+
+@router.post(
+    "/community/supplier-orders/{order_id}/{step}",
+    response={200: OrderDetailOut, **IDEMPOTENT_ERRORS},
+)
+def supplier_step(request: HttpRequest, order_id: int, step: str) -> HttpResponse:
+    """The supplier accepts, picks, then hands the order over at the community point
+    (`step`: accept, pick, hand-over)."""
+
+    def run(key: str) -> tuple[int, Any]:
+        order = services.supplier_order_step(user=_user(request), order_id=order_id, step=step)
+        return 200, _order_body(order)
+
+    return idempotent_response(request, run)

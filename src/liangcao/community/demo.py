@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 
 from liangcao.catalog.models import Item, Kit
-from liangcao.community.models import Household, Offer
-from liangcao.orgs.models import Node, NodeKind
+from liangcao.community.models import Household, Offer, Supplier, SupplierKind
+from liangcao.orgs.models import Node, NodeKind, Site, SiteKind
 
 # Paid goods and their prices in fen (yuan × 100).
 PAID = (("RICE", 3200), ("OIL", 6500), ("EGG", 1400), ("NOODLE", 900), ("MILK", 5800))
@@ -49,4 +49,61 @@ def community_demo_load(*, rng: random.Random, communities: int = 2, per_compoun
                 )
             )
     Household.objects.bulk_create(households)
+    _suppliers(list(first))
     return len(households)
+
+
+def _suppliers(communities: list[Node]) -> None:
+    """A small shop beside each demo community's point, one e-commerce platform and one
+    hypermarket for the whole city ("200+6+11" in miniature)."""
+    points = {
+        s.node_id: s
+        for s in Site.objects.filter(kind=SiteKind.COMMUNITY_POINT, node__in=communities)
+    }
+    city = Node.objects.get(parent__isnull=True)
+    rows: list[tuple[Site, str, int, float]] = []
+    for community in communities:
+        point = points.get(community.pk)
+        if point is None or point.latitude is None or point.longitude is None:
+            continue
+        shop = Site(
+            code=f"shop-{community.code}",
+            kind=SiteKind.SUPPLIER_SITE,
+            node=community,
+            name_zh=f"{community.name_zh}便民超市",
+            name_en=f"{community.name_en} corner shop",
+            latitude=point.latitude + 0.003,
+            longitude=point.longitude,
+        )
+        rows.append((shop, SupplierKind.SHOP, 60, 3.0))
+    anchor = next(iter(points.values()), None)
+    if anchor is not None and anchor.latitude is not None and anchor.longitude is not None:
+        for code, zh, en, kind, capacity, radius in (
+            (
+                "ecom-1",
+                "电商平台配送中心",
+                "E-commerce fulfilment centre",
+                SupplierKind.ECOMMERCE,
+                500,
+                60.0,
+            ),
+            ("hyper-1", "大型超市", "Hypermarket", SupplierKind.HYPERMARKET, 300, 15.0),
+        ):
+            site = Site(
+                code=code,
+                kind=SiteKind.SUPPLIER_SITE,
+                node=city,
+                name_zh=zh,
+                name_en=en,
+                latitude=anchor.latitude - 0.02,
+                longitude=anchor.longitude + 0.02,
+            )
+            rows.append((site, kind, capacity, radius))
+    Site.objects.bulk_create([site for site, *_ in rows])
+    saved = {s.code: s for s in Site.objects.filter(code__in=[site.code for site, *_ in rows])}
+    Supplier.objects.bulk_create(
+        [
+            Supplier(site=saved[site.code], kind=kind, daily_capacity=cap, radius_km=radius)
+            for site, kind, cap, radius in rows
+        ]
+    )

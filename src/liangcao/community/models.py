@@ -177,6 +177,37 @@ class GroupBuy(models.Model):
         return self.title
 
 
+class SupplierKind(models.TextChoices):
+    SHOP = "shop", _("Small shop")
+    ECOMMERCE = "ecommerce", _("E-commerce platform")
+    HYPERMARKET = "hypermarket", _("Hypermarket")
+
+
+class Supplier(models.Model):
+    """One of the "200+6+11" fulfilling household orders: its site (where it is), daily
+    capacity in orders and service radius."""
+
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, related_name="fulfilment")
+    kind = models.CharField(_("kind"), max_length=20, choices=SupplierKind.choices)
+    daily_capacity = models.PositiveIntegerField(_("daily capacity (orders)"))
+    radius_km = models.FloatField(_("service radius (km)"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fulfilling supplier")
+        verbose_name_plural = _("fulfilling suppliers")
+
+    def __str__(self) -> str:
+        return f"{self.site_id} ({self.kind})"
+
+
+class SupplierState(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    ACCEPTED = "accepted", _("Accepted")
+    PICKED = "picked", _("Picked")
+    HANDED_OVER = "handed_over", _("Handed over to the community point")
+
+
 class OrderState(models.TextChoices):
     PLACED = "placed", _("Placed")
     BATCHED = "batched", _("On a door run")
@@ -220,6 +251,12 @@ class Order(models.Model):
     )
     door_run = models.ForeignKey(
         DoorRun, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    supplier_state = models.CharField(
+        _("supplier state"), max_length=20, choices=SupplierState.choices, blank=True
     )
     total = models.PositiveIntegerField(_("total (fen)"), default=0)
     confirm_code = models.CharField(_("confirmation code"), max_length=8)

@@ -18,9 +18,11 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangcao.community.engine import Group, Plan, SupplierCap, assign
 from liangcao.community.models import (
     DoorRun,
     Escalation,
@@ -34,6 +36,8 @@ from liangcao.community.models import (
     OrderLine,
     OrderOrigin,
     OrderState,
+    Supplier,
+    SupplierState,
 )
 from liangcao.community.selectors import (
     OPEN_STATES,
@@ -43,7 +47,7 @@ from liangcao.community.selectors import (
 )
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from liangcao.orgs.models import Node, NodeKind, Role, Site, SiteKind, User
-from liangcao.orgs.selectors import site_list
+from liangcao.orgs.selectors import scope_for_user, site_list
 from liangcao.stock.services import LineSpec, issue_post
 
 DEFAULT_INTERVAL_DAYS = 3
@@ -485,4 +489,152 @@ def street_commanders(*, street_id: int) -> list[User]:
     """Who an escalation at this street reaches (its commanders)."""
     return list(
         User.objects.filter(memberships__node_id=street_id, memberships__role=Role.COMMANDER)
+    )
+
+
+# --- fulfilment network -----------------------------------------------------------------------
+ASSIGNABLE = (OrderState.PLACED, OrderState.BATCHED)
+
+
+def _supplier_caps(day_start: datetime) -> list[SupplierCap]:
+    """Active suppliers with what is left of today's capacity, located at their sites."""
+    used = dict(
+        Order.objects.filter(supplier__isnull=False, created_at__gte=day_start)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by()
+        .values("supplier_id")
+        .annotate(n=Count("id"))
+        .values_list("supplier_id", "n")
+    )
+    return [
+        SupplierCap(s.pk, s.daily_capacity - used.get(s.pk, 0), lat, lon, s.radius_km)
+        for s, lat, lon in (
+            (s, s.site.latitude, s.site.longitude)
+            for s in Supplier.objects.filter(is_active=True).select_related("site")
+        )
+        if lat is not None and lon is not None
+    ]
+
+
+def _compound_places(compound_ids: set[int]) -> dict[int, tuple[float, float]]:
+    """Where a compound's orders are collected: its community's service point."""
+    parents = dict(Node.objects.filter(pk__in=compound_ids).values_list("pk", "parent_id"))
+    points = {
+        node: (lat, lon)
+        for node, lat, lon in Site.objects.filter(
+            kind=SiteKind.COMMUNITY_POINT, node_id__in=set(parents.values())
+        ).values_list("node_id", "latitude", "longitude")
+        if lat is not None and lon is not None
+    }
+    return {c: points[p] for c, p in parents.items() if p in points}
+
+
+def orders_assign(*, user: User | None = None, now: datetime | None = None) -> Plan:
+    """Assign every open order without a supplier to suppliers by capacity and distance (a
+    transportation LP per call, grouped by compound; oldest orders first within a compound).
+    `user` None is the system (task); a user must be a commander (Forbidden)."""
+    if user is not None and not (user.is_superuser or Role.COMMANDER in _roles(user)):
+        raise Forbidden(_("Only commanders assign orders to suppliers"))
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    with transaction.atomic(durable=True):
+        waiting = list(
+            Order.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state__in=ASSIGNABLE, supplier__isnull=True, total__gt=0)
+            .order_by("compound_id", "created_at", "id")
+            .values_list("pk", "compound_id")
+        )
+        by_compound: dict[int, list[int]] = {}
+        for pk, compound_id in waiting:
+            by_compound.setdefault(compound_id, []).append(pk)
+        places = _compound_places(set(by_compound))
+        groups = [Group(c, len(ids), *places[c]) for c, ids in by_compound.items() if c in places]
+        plan = assign(groups, _supplier_caps(day_start))
+        updates: dict[int, list[int]] = {}
+        taken = dict.fromkeys(by_compound, 0)
+        for (compound_id, supplier_id), count in sorted(plan.flows.items()):
+            start = taken[compound_id]
+            updates.setdefault(supplier_id, []).extend(
+                by_compound[compound_id][start : start + count]
+            )
+            taken[compound_id] = start + count
+        for supplier_id, ids in updates.items():
+            Order.objects.filter(pk__in=ids).update(
+                supplier_id=supplier_id, supplier_state=SupplierState.ASSIGNED
+            )
+    return plan
+
+
+def _roles(user: User) -> frozenset[str]:
+    return scope_for_user(user).roles
+
+
+def supplier_drop(*, user: User, supplier_id: int) -> Plan:
+    """A supplier drops out: its orders not yet handed over go back to the pool and are
+    reassigned to the others (commanders). Raises NotFound, Forbidden."""
+    if not (user.is_superuser or Role.COMMANDER in _roles(user)):
+        raise Forbidden(_("Only commanders assign orders to suppliers"))
+    with transaction.atomic(durable=True):
+        supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
+        if supplier is None:
+            raise NotFound(_("No such supplier"))
+        supplier.is_active = False
+        supplier.save(update_fields=["is_active"])
+        Order.objects.filter(supplier=supplier, state__in=ASSIGNABLE).exclude(
+            supplier_state=SupplierState.HANDED_OVER
+        ).update(supplier=None, supplier_state="")
+    return orders_assign(user=user)
+
+
+_SUPPLIER_STEPS = {
+    "accept": (SupplierState.ASSIGNED, SupplierState.ACCEPTED),
+    "pick": (SupplierState.ACCEPTED, SupplierState.PICKED),
+    "hand-over": (SupplierState.PICKED, SupplierState.HANDED_OVER),
+}
+
+
+def supplier_order_step(*, user: User, order_id: int, step: str) -> Order:
+    """The supplier accepts, picks, then hands an order over at the community point. Only
+    members of the supplier's site (or commanders over it) act; NotFound otherwise; Conflict
+    out of order."""
+    if step not in _SUPPLIER_STEPS:
+        raise NotFound(_("No such step"))
+    before, after = _SUPPLIER_STEPS[step]
+    with transaction.atomic(durable=True):
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .filter(pk=order_id, supplier__isnull=False)
+            .first()
+        )
+        if order is None or order.supplier is None:
+            raise NotFound(_("No such order"))
+        site_id = order.supplier.site_id
+        if not site_list(user=user).filter(pk=site_id).exists():
+            raise NotFound(_("No such order"))
+        if not user.is_superuser and not (
+            site_list(user=user, roles=frozenset({Role.COMMANDER})).filter(pk=site_id).exists()
+            or user.memberships.filter(site_id=site_id).exists()
+        ):
+            raise Forbidden(_("Only the supplier's staff act on its orders"))
+        if order.supplier_state != before:
+            raise Conflict(
+                _("This order is %(state)s") % {"state": order.get_supplier_state_display()}
+            )
+        order.supplier_state = after
+        order.save(update_fields=["supplier_state"])
+        return order
+
+
+def supplier_orders(*, user: User, supplier_id: int) -> Any:
+    """The orders of a supplier whose site the user sees (NotFound otherwise), oldest first."""
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None or not site_list(user=user).filter(pk=supplier.site_id).exists():
+        raise NotFound(_("No such supplier"))
+    return (
+        Order.objects.filter(supplier=supplier)
+        .exclude(state=OrderState.CANCELLED)
+        .select_related("household")
+        .prefetch_related("lines__offer__item", "lines__offer__kit")
+        .order_by("created_at", "id")
     )
