@@ -108,7 +108,8 @@ class OrderDetailOut(OrderOut):
 
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
-        return list(obj.lines.all())
+        placed = getattr(obj, "placed_lines", None)  # just written: no need to read back
+        return list(placed) if placed is not None else list(obj.lines.all())
 
 
 class LineIn(Schema):
@@ -279,9 +280,13 @@ def get_order(request: HttpRequest, order_id: int) -> Any:
 
 
 def _order_body(order: Order) -> dict[str, Any]:
-    return OrderDetailOut.from_orm(
-        Order.objects.select_related("household").prefetch_related("lines__offer").get(pk=order.pk)
-    ).dict()
+    if getattr(order, "placed_lines", None) is None:
+        order = (
+            Order.objects.select_related("household")
+            .prefetch_related("lines__offer__item", "lines__offer__kit")
+            .get(pk=order.pk)
+        )
+    return OrderDetailOut.from_orm(order).dict()
 
 
 @router.post("/community/orders", response={201: OrderDetailOut, **IDEMPOTENT_ERRORS})

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,11 +104,16 @@ def _quantity(raw: Any) -> int | None:
     return None
 
 
-def _checked_lines(lines: Sequence[LineIn]) -> list[tuple[Offer, int]]:
+def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[tuple[Offer, int]]:
     """Offers and quantities, or Invalid naming every bad line (unknown offer, bad quantity,
     over quota, over the price cap)."""
-    _interval, rules = active_rule()
-    offers = {o.code: o for o in Offer.objects.filter(is_active=True).select_related("item", "kit")}
+    codes = {str(line.offer or "").strip() for line in lines}
+    offers = {
+        o.code: o
+        for o in Offer.objects.filter(is_active=True)
+        .filter(Q(item__code__in=codes) | Q(kit__code__in=codes))
+        .select_related("item", "kit")
+    }
     errors: list[FieldError] = []
     out: list[tuple[Offer, int]] = []
     seen: set[str] = set()
@@ -172,9 +177,9 @@ def _place(
     now: datetime | None,
 ) -> Order:
     """Internal step (inside a transaction): lock the household, apply the rules, write."""
-    checked = _checked_lines(lines)
+    interval, rules = active_rule()
+    checked = _checked_lines(lines, rules)
     locked = Household.objects.select_for_update().get(pk=household.pk)
-    interval, _rules = active_rule()
     now = now or timezone.now()
     last = (
         Order.objects.filter(household=locked)
@@ -213,7 +218,7 @@ def _place(
         entered_by=entered_by,
         created_at=now,
     )
-    OrderLine.objects.bulk_create(
+    order.placed_lines = OrderLine.objects.bulk_create(  # type: ignore[attr-defined]
         [OrderLine(order=order, offer=o, quantity=q, price=o.price) for o, q in checked]
     )
     return order
