@@ -127,6 +127,8 @@ API_COMMUNITY = {
     "/api/v1/community/suppliers/{supplier_id}/drop",
     "/api/v1/community/suppliers/{supplier_id}/orders",
     "/api/v1/community/supplier-orders/{order_id}/{step}",
+    "/api/v1/community/care",
+    "/api/v1/community/care/visits",
 }
 WEB_COMMUNITY = {
     "community-households",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from liangcao.community.models import (
+    CareVisit,
     DoorRun,
     Escalation,
     GroupBuy,
@@ -98,3 +99,8 @@ class SupplierAdmin(admin.ModelAdmin[Supplier]):
 
     list_display = ["site", "kind", "daily_capacity", "radius_km", "is_active"]
     raw_id_fields = ["site"]
+
+
+@admin.register(CareVisit)
+class CareVisitAdmin(ReadOnlyAdmin):
+    list_display = ["household", "visited_by", "visited_at", "health", "has_medicine", "order"]

@@ -450,3 +450,65 @@ def supplier_step(request: HttpRequest, order_id: int, step: str) -> HttpRespons
         return 200, _order_body(order)
 
     return idempotent_response(request, run)
+
+
+class CareOut(Schema):
+    id: int
+    compound_id: int
+    code: str
+    address: str
+    contact_name: str
+    phone: str
+    elderly_alone: bool
+    disabled: bool
+    pregnant: bool
+    infant: bool
+    chronic_medicine: bool
+    dialysis: bool
+    last_visit: datetime | None
+
+
+class VisitIn(Schema):
+    household_id: int
+    health: str
+    has_medicine: bool = True
+    needs: str = ""
+    order_lines: list[LineIn] = []
+
+
+class VisitOut(Schema):
+    id: int
+    household_id: int
+    visited_at: datetime
+    health: str
+    has_medicine: bool
+    needs: str
+    order_id: int | None
+
+
+@router.get("/community/care", response=list[CareOut])
+@paginate(LimitOffsetPagination)
+def care_register(request: HttpRequest, overdue: bool = False) -> Any:
+    """Special populations with their last visit; `overdue=true` lists those due a visit
+    (personal data: grid workers and commanders; each read is logged)."""
+    user = _user(request)
+    qs = selectors.care_register(user=user, overdue_only=overdue)
+    return _LoggingQuerySet(qs, user)
+
+
+@router.post("/community/care/visits", response={201: VisitOut, **IDEMPOTENT_ERRORS})
+def record_visit(request: HttpRequest, payload: VisitIn) -> HttpResponse:
+    """Record a visit (health, medicine, needs); needs as lines become an order in one step."""
+
+    def run(key: str) -> tuple[int, Any]:
+        visit = services.care_visit_record(
+            user=_user(request),
+            household_id=payload.household_id,
+            health=payload.health,
+            has_medicine=payload.has_medicine,
+            needs=payload.needs,
+            order_lines=[services.LineIn(ln.offer, ln.quantity) for ln in payload.order_lines],
+        )
+        return 201, VisitOut.from_orm(visit).dict()
+
+    return idempotent_response(request, run)

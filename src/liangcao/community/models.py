@@ -93,6 +93,11 @@ class OrderingRule(models.Model):
     interval_days = models.PositiveSmallIntegerField(
         _("days between orders"), default=3, validators=[MinValueValidator(1)]
     )
+    visit_interval_days = models.PositiveSmallIntegerField(
+        _("days between visits to special populations"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
     is_active = models.BooleanField(_("active"), default=False)
 
     class Meta:
@@ -334,3 +339,34 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"escalation of {self.order_id}"
+
+
+class Health(models.TextChoices):
+    WELL = "well", _("Well")
+    UNWELL = "unwell", _("Unwell")
+    URGENT = "urgent", _("Needs a doctor now")
+
+
+class CareVisit(models.Model):
+    """A grid worker's visit to a household of a special population (elderly living alone,
+    disabled, pregnant, infant, chronic illness, dialysis), with the short checklist."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits")
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    visited_at = models.DateTimeField(db_index=True)
+    health = models.CharField(_("health"), max_length=10, choices=Health.choices)
+    has_medicine = models.BooleanField(_("has the medicine needed"), default=True)
+    needs = models.CharField(_("needs"), max_length=300, blank=True)
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="care_visit"
+    )
+
+    class Meta:
+        verbose_name = _("care visit")
+        verbose_name_plural = _("care visits")
+        indexes = [models.Index(fields=["household", "-visited_at"])]
+
+    def __str__(self) -> str:
+        return f"visit {self.household_id} at {self.visited_at:%Y-%m-%d}"

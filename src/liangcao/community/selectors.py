@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from liangcao.community.models import (
     HouseholdRead,
     Offer,
     Order,
+    OrderingRule,
     OrderLine,
     OrderState,
 )
@@ -289,3 +290,25 @@ def escalation_list(*, user: User) -> QuerySet[Escalation]:
     if not user.is_superuser:
         qs = qs.filter(street_id__in=scope_for_user(user).descendant_ids())
     return qs.order_by("-created_at")
+
+
+SPECIAL_FLAGS = ("elderly_alone", "disabled", "pregnant", "infant", "chronic_medicine", "dialysis")
+
+
+def visit_interval_days() -> int:
+    """Days between visits under the active response level (default 3)."""
+    rule = OrderingRule.objects.filter(is_active=True).first()
+    return rule.visit_interval_days if rule else 3
+
+
+def care_register(*, user: User, overdue_only: bool = False) -> QuerySet[Household]:
+    """Households of special populations the user may read (personal data: the caller logs),
+    with `last_visit`; `overdue_only`: never visited or last visit older than the interval."""
+    special = Q()
+    for flag in SPECIAL_FLAGS:
+        special |= Q(**{flag: True})
+    qs = household_list(user=user).filter(special).annotate(last_visit=Max("visits__visited_at"))
+    if overdue_only:
+        cutoff = timezone.now() - timedelta(days=visit_interval_days())
+        qs = qs.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff))
+    return qs

@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 
 from liangcao.community.engine import Group, Plan, SupplierCap, assign
 from liangcao.community.models import (
+    CareVisit,
     DoorRun,
     Escalation,
     GroupBuy,
     Handover,
+    Health,
     Household,
     ItemRule,
     Offer,
@@ -643,3 +645,42 @@ def supplier_orders(*, user: User, supplier_id: int) -> Any:
         .prefetch_related("lines__offer__item", "lines__offer__kit")
         .order_by("created_at", "id")
     )
+
+
+# --- special populations ----------------------------------------------------------------------
+def care_visit_record(
+    *,
+    user: User,
+    household_id: int,
+    health: str,
+    has_medicine: bool,
+    needs: str = "",
+    order_lines: Sequence[LineIn] = (),
+    now: datetime | None = None,
+) -> CareVisit:
+    """Record a visit with its checklist; needs given as lines become an order in the same
+    step (the ordering rules apply; if the order is refused nothing is saved and the error
+    says why). Raises NotFound/Forbidden (scope, role), Invalid, Conflict."""
+    if health not in Health.values:
+        raise Invalid(_("Bad visit"), [FieldError("health", _("well, unwell or urgent"))])
+    with transaction.atomic(durable=True):
+        household = household_get(user=user, household_id=household_id)
+        order = None
+        if order_lines:
+            order = _place(
+                household,
+                order_lines,
+                origin=OrderOrigin.GRID_WORKER,
+                entered_by=user,
+                group_buy_id=None,
+                now=now,
+            )
+        return CareVisit.objects.create(
+            household=household,
+            visited_by=user,
+            visited_at=now or timezone.now(),
+            health=health,
+            has_medicine=has_medicine,
+            needs=needs.strip()[:300],
+            order=order,
+        )
