@@ -114,3 +114,32 @@ def test_visit_without_needs_orders_nothing(place: Place) -> None:
         order_lines=[],
     )
     assert visit.order is None and Order.objects.count() == 0
+
+
+def test_the_care_page_lists_who_is_due_and_records_a_visit_with_a_box(
+    place: Place, client_for: Callable[[str], Client]
+) -> None:
+    Household.objects.filter(pk=place.household.pk).update(elderly_alone=True)
+    grid = client_for("community-grid-worker")
+    page = grid.get("/community/care/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'data-testid="care-{place.household.pk}"' in body and place.household.phone in body
+    token = page.context["token"]
+    response = grid.post(
+        "/community/care/",
+        {
+            "form_token": token,
+            "household_id": place.household.pk,
+            "health": "well",
+            "has_medicine": "1",
+            "needs": "",
+            "order_box": "1",
+        },
+    )
+    assert response.status_code == 302
+    visit = CareVisit.objects.get(household=place.household)
+    assert visit.order is not None and visit.order.lines.get().offer.code == "BOX-FAMILY"
+    after = grid.get("/community/care/").content.decode()
+    assert f'data-testid="care-{place.household.pk}"' not in after  # visited: not due
+    assert client_for("community-inspector").get("/community/care/").status_code == 403

@@ -138,6 +138,7 @@ WEB_COMMUNITY = {
     "community-run",
     "community-sw",
     "community-resident",
+    "community-care",
 }
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}

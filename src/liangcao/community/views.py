@@ -24,9 +24,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from liangcao.community import excel, selectors, services
-from liangcao.community.models import GroupBuy
+from liangcao.community.models import GroupBuy, Health
 from liangcao.core.errors import DomainError, Invalid
-from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
+from liangcao.web.pages import (
+    form_once,
+    new_form_token,
+    page_view,
+    paginate,
+    user_of,
+    xlsx_response,
+)
 
 
 def _qr(text: str) -> str:
@@ -173,3 +180,52 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "escalations": selectors.escalation_list(user=user)[:50],
         },
     )
+
+
+@page_view
+def care(request: HttpRequest) -> HttpResponse:
+    """Special populations due a visit (all of them with `?all=1`); a visit form per household
+    records the checklist and, ticked, orders a standard box in the same step."""
+    user = user_of(request)
+    if request.method == "POST":
+
+        def post(token: str) -> dict[str, Any]:
+            box = request.POST.get("order_box") == "1"
+            visit = services.care_visit_record(
+                user=user,
+                household_id=int(request.POST.get("household_id", "0") or 0),
+                health=request.POST.get("health", ""),
+                has_medicine=request.POST.get("has_medicine") == "1",
+                needs=request.POST.get("needs", ""),
+                order_lines=[services.LineIn(_BOX, 1)] if box else [],
+            )
+            return {"visit": visit.pk, "order": visit.order_id}
+
+        try:
+            done = form_once(request, post)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            text = _("Visit recorded")
+            if done.get("order"):
+                text += " · " + _("order %(n)s placed") % {"n": done["order"]}
+            messages.success(request, text)
+        return redirect(request.get_full_path())
+    everyone = request.GET.get("all") == "1"
+    qs = selectors.care_register(user=user, overdue_only=not everyone)
+    page = paginate(request, qs)
+    selectors.household_reads_log(user=user, households=list(page), via="web-care")
+    return render(
+        request,
+        "community/care.html",
+        {
+            "page": page,
+            "everyone": everyone,
+            "interval": selectors.visit_interval_days(),
+            "token": new_form_token(),
+            "healths": Health.choices,
+        },
+    )
+
+
+_BOX = "BOX-FAMILY"

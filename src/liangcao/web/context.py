@@ -42,6 +42,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
     if scope.everything or scope.roles & {Role.GRID_WORKER, Role.COMMANDER}:
         links.append(NavLink(_("Households"), reverse("community-households"), "households"))
+        links.append(NavLink(_("Special populations"), reverse("community-care"), "care"))
     if scope.everything or scope.node_ids:
         links.append(NavLink(_("Household orders"), reverse("community-orders"), "orders"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))

@@ -7,272 +7,699 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('orgs', '0001_initial'),
-        ('stock', '0003_leaner_indexes'),
+        ("catalog", "0001_initial"),
+        ("orgs", "0001_initial"),
+        ("stock", "0003_leaner_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DoorRun',
+            name="DoorRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='door_runs', to='orgs.site')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="door_runs",
+                        to="orgs.site",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'door run',
-                'verbose_name_plural': 'door runs',
+                "verbose_name": "door run",
+                "verbose_name_plural": "door runs",
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Printed on the door notice.', max_length=12, verbose_name='household code')),
-                ('building', models.CharField(max_length=20, verbose_name='building')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='unit')),
-                ('room', models.CharField(max_length=20, verbose_name='room')),
-                ('head_count', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='head count')),
-                ('contact_name', models.CharField(blank=True, max_length=60, verbose_name='contact name')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('elderly_alone', models.BooleanField(default=False, verbose_name='elderly living alone')),
-                ('disabled', models.BooleanField(default=False, verbose_name='disabled')),
-                ('pregnant', models.BooleanField(default=False, verbose_name='pregnant')),
-                ('infant', models.BooleanField(default=False, verbose_name='infant')),
-                ('chronic_medicine', models.BooleanField(default=False, verbose_name='chronic illness needing medicine')),
-                ('dialysis', models.BooleanField(default=False, verbose_name='dialysis')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='orgs.node')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Printed on the door notice.",
+                        max_length=12,
+                        verbose_name="household code",
+                    ),
+                ),
+                ("building", models.CharField(max_length=20, verbose_name="building")),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="unit")),
+                ("room", models.CharField(max_length=20, verbose_name="room")),
+                (
+                    "head_count",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="head count",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=60, verbose_name="contact name"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                (
+                    "elderly_alone",
+                    models.BooleanField(default=False, verbose_name="elderly living alone"),
+                ),
+                ("disabled", models.BooleanField(default=False, verbose_name="disabled")),
+                ("pregnant", models.BooleanField(default=False, verbose_name="pregnant")),
+                ("infant", models.BooleanField(default=False, verbose_name="infant")),
+                (
+                    "chronic_medicine",
+                    models.BooleanField(
+                        default=False, verbose_name="chronic illness needing medicine"
+                    ),
+                ),
+                ("dialysis", models.BooleanField(default=False, verbose_name="dialysis")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="orgs.node",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['compound', 'building', 'unit', 'room'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["compound", "building", "unit", "room"],
             },
         ),
         migrations.CreateModel(
-            name='GroupBuy',
+            name="GroupBuy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=80, verbose_name='title')),
-                ('is_open', models.BooleanField(default=True, verbose_name='open')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='group_buys', to='orgs.node')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='community.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=80, verbose_name="title")),
+                ("is_open", models.BooleanField(default=True, verbose_name="open")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="group_buys",
+                        to="orgs.node",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="community.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'group buy',
-                'verbose_name_plural': 'group buys',
+                "verbose_name": "group buy",
+                "verbose_name_plural": "group buys",
             },
         ),
         migrations.CreateModel(
-            name='HouseholdRead',
+            name="HouseholdRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('via', models.CharField(max_length=40, verbose_name='via')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='community.household')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("via", models.CharField(max_length=40, verbose_name="via")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reads",
+                        to="community.household",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household read',
-                'verbose_name_plural': 'household reads',
-                'ordering': ['-at'],
+                "verbose_name": "household read",
+                "verbose_name_plural": "household reads",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('price', models.PositiveIntegerField(default=0, verbose_name='price (fen)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='catalog.item')),
-                ('kit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='catalog.kit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("price", models.PositiveIntegerField(default=0, verbose_name="price (fen)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="catalog.item",
+                    ),
+                ),
+                (
+                    "kit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="catalog.kit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'offer',
-                'verbose_name_plural': 'offers',
+                "verbose_name": "offer",
+                "verbose_name_plural": "offers",
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('resident', 'Resident (QR code)'), ('grid_worker', 'Grid worker')], max_length=20, verbose_name='origin')),
-                ('state', models.CharField(choices=[('placed', 'Placed'), ('batched', 'On a door run'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], default='placed', max_length=20, verbose_name='state')),
-                ('supplier_state', models.CharField(blank=True, choices=[('assigned', 'Assigned'), ('accepted', 'Accepted'), ('picked', 'Picked'), ('handed_over', 'Handed over to the community point')], max_length=20, verbose_name='supplier state')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='total (fen)')),
-                ('confirm_code', models.CharField(max_length=8, verbose_name='confirmation code')),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.node')),
-                ('door_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='community.doorrun')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group_buy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='community.groupbuy')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='community.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident (QR code)"),
+                            ("grid_worker", "Grid worker"),
+                        ],
+                        max_length=20,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("placed", "Placed"),
+                            ("batched", "On a door run"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="placed",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "supplier_state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("assigned", "Assigned"),
+                            ("accepted", "Accepted"),
+                            ("picked", "Picked"),
+                            ("handed_over", "Handed over to the community point"),
+                        ],
+                        max_length=20,
+                        verbose_name="supplier state",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="total (fen)")),
+                ("confirm_code", models.CharField(max_length=8, verbose_name="confirmation code")),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.node",
+                    ),
+                ),
+                (
+                    "door_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="community.doorrun",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group_buy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="community.groupbuy",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="community.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household order',
-                'verbose_name_plural': 'household orders',
+                "verbose_name": "household order",
+                "verbose_name_plural": "household orders",
             },
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_id', models.UUIDField(unique=True)),
-                ('confirmed_at', models.DateTimeField(verbose_name='confirmed at (on the phone)')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stock.document')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='handover', to='community.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_id", models.UUIDField(unique=True)),
+                ("confirmed_at", models.DateTimeField(verbose_name="confirmed at (on the phone)")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stock.document",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handover",
+                        to="community.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'handover',
-                'verbose_name_plural': 'handovers',
+                "verbose_name": "handover",
+                "verbose_name_plural": "handovers",
             },
         ),
         migrations.CreateModel(
-            name='Escalation',
+            name="Escalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('age_hours', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('street', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.node')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='escalation', to='community.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("age_hours", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "street",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.node",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalation",
+                        to="community.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'escalation',
-                'verbose_name_plural': 'escalations',
+                "verbose_name": "escalation",
+                "verbose_name_plural": "escalations",
             },
         ),
         migrations.CreateModel(
-            name='CareVisit',
+            name="CareVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_at', models.DateTimeField(db_index=True)),
-                ('health', models.CharField(choices=[('well', 'Well'), ('unwell', 'Unwell'), ('urgent', 'Needs a doctor now')], max_length=10, verbose_name='health')),
-                ('has_medicine', models.BooleanField(default=True, verbose_name='has the medicine needed')),
-                ('needs', models.CharField(blank=True, max_length=300, verbose_name='needs')),
-                ('visited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='community.household')),
-                ('order', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='care_visit', to='community.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_at", models.DateTimeField(db_index=True)),
+                (
+                    "health",
+                    models.CharField(
+                        choices=[
+                            ("well", "Well"),
+                            ("unwell", "Unwell"),
+                            ("urgent", "Needs a doctor now"),
+                        ],
+                        max_length=10,
+                        verbose_name="health",
+                    ),
+                ),
+                (
+                    "has_medicine",
+                    models.BooleanField(default=True, verbose_name="has the medicine needed"),
+                ),
+                ("needs", models.CharField(blank=True, max_length=300, verbose_name="needs")),
+                (
+                    "visited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="community.household",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_visit",
+                        to="community.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care visit',
-                'verbose_name_plural': 'care visits',
+                "verbose_name": "care visit",
+                "verbose_name_plural": "care visits",
             },
         ),
         migrations.CreateModel(
-            name='OrderingRule',
+            name="OrderingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(max_length=20, unique=True, verbose_name='response level')),
-                ('interval_days', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1)], verbose_name='days between orders')),
-                ('visit_interval_days', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1)], verbose_name='days between visits to special populations')),
-                ('is_active', models.BooleanField(default=False, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(max_length=20, unique=True, verbose_name="response level"),
+                ),
+                (
+                    "interval_days",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="days between orders",
+                    ),
+                ),
+                (
+                    "visit_interval_days",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="days between visits to special populations",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=False, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'ordering rule',
-                'verbose_name_plural': 'ordering rules',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_ordering_rule')],
+                "verbose_name": "ordering rule",
+                "verbose_name_plural": "ordering rules",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("is_active",),
+                        name="one_active_ordering_rule",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ItemRule',
+            name="ItemRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quota', models.PositiveIntegerField(blank=True, null=True, verbose_name='quota per order')),
-                ('price_cap', models.PositiveIntegerField(blank=True, null=True, verbose_name='price cap (fen)')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.item')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='community.orderingrule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quota",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="quota per order"
+                    ),
+                ),
+                (
+                    "price_cap",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="price cap (fen)"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.item",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="community.orderingrule",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'item rule',
-                'verbose_name_plural': 'item rules',
+                "verbose_name": "item rule",
+                "verbose_name_plural": "item rules",
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('price', models.PositiveIntegerField(default=0, verbose_name='unit price (fen)')),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='community.offer')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='community.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                ("price", models.PositiveIntegerField(default=0, verbose_name="unit price (fen)")),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="community.offer",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="community.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
             },
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('shop', 'Small shop'), ('ecommerce', 'E-commerce platform'), ('hypermarket', 'Hypermarket')], max_length=20, verbose_name='kind')),
-                ('daily_capacity', models.PositiveIntegerField(verbose_name='daily capacity (orders)')),
-                ('radius_km', models.FloatField(verbose_name='service radius (km)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('site', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='fulfilment', to='orgs.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shop", "Small shop"),
+                            ("ecommerce", "E-commerce platform"),
+                            ("hypermarket", "Hypermarket"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "daily_capacity",
+                    models.PositiveIntegerField(verbose_name="daily capacity (orders)"),
+                ),
+                ("radius_km", models.FloatField(verbose_name="service radius (km)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "site",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="fulfilment",
+                        to="orgs.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fulfilling supplier',
-                'verbose_name_plural': 'fulfilling suppliers',
+                "verbose_name": "fulfilling supplier",
+                "verbose_name_plural": "fulfilling suppliers",
             },
         ),
         migrations.AddField(
-            model_name='order',
-            name='supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='community.supplier'),
+            model_name="order",
+            name="supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="community.supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('compound', 'code'), name='household_unique_code'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("compound", "code"), name="household_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('compound', 'building', 'unit', 'room'), name='household_unique_address'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("compound", "building", "unit", "room"), name="household_unique_address"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(('head_count__gte', 1)), name='household_heads_positive'),
+            model_name="household",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("head_count__gte", 1)), name="household_heads_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('item__isnull', False), ('kit__isnull', True), ('price__gt', 0)), models.Q(('item__isnull', True), ('kit__isnull', False), ('price', 0)), _connector='OR'), name='offer_item_paid_or_kit_free'),
+            model_name="offer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("item__isnull", False), ("kit__isnull", True), ("price__gt", 0)),
+                    models.Q(("item__isnull", True), ("kit__isnull", False), ("price", 0)),
+                    _connector="OR",
+                ),
+                name="offer_item_paid_or_kit_free",
+            ),
         ),
         migrations.AddIndex(
-            model_name='carevisit',
-            index=models.Index(fields=['household', '-visited_at'], name='community_c_househo_41a234_idx'),
+            model_name="carevisit",
+            index=models.Index(
+                fields=["household", "-visited_at"], name="community_c_househo_41a234_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='itemrule',
-            constraint=models.UniqueConstraint(fields=('rule', 'item'), name='itemrule_unique'),
+            model_name="itemrule",
+            constraint=models.UniqueConstraint(fields=("rule", "item"), name="itemrule_unique"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='orderline_quantity_pos'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="orderline_quantity_pos"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'offer'), name='orderline_unique_offer'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(
+                fields=("order", "offer"), name="orderline_unique_offer"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['household', '-created_at'], name='community_o_househo_12d741_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["household", "-created_at"], name="community_o_househo_12d741_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['compound', 'state'], name='community_o_compoun_cde467_idx'),
+            model_name="order",
+            index=models.Index(fields=["compound", "state"], name="community_o_compoun_cde467_idx"),
         ),
     ]
