@@ -1,8 +1,9 @@
 """In a real browser on a phone-sized screen: a resident orders by the compound's QR address
 (and is refused, in Chinese, when ordering again); a volunteer opens a door run, the network
 is cut, two households confirm with their codes, the page reloads with the queue kept on the
-phone (and a service worker caching the page), the network comes back and each confirmation is recorded once — also when the phone
-syncs the same queue again — and the ledger shows the standard box at the household."""
+phone (a service worker caches the page), the network comes back and each confirmation is
+recorded once — also when the phone syncs the same queue again — and the ledger shows the
+standard box at the household."""
 
 from __future__ import annotations
 
