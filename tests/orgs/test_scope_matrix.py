@@ -187,6 +187,38 @@ WEB_FLEET = {
     "station-board",
     "station-action",
 }
+# The last 100 metres: scope and personal data proven role × endpoint in
+# tests/community/test_privacy.py; the resident page is reached by a signed compound token.
+API_COMMUNITY = {
+    "/api/v1/community/households",
+    "/api/v1/community/households/{household_id}",
+    "/api/v1/community/offers",
+    "/api/v1/community/orders",
+    "/api/v1/community/orders/overdue",
+    "/api/v1/community/orders/{order_id}",
+    "/api/v1/community/group-buys",
+    "/api/v1/community/group-buys/{group_buy_id}",
+    "/api/v1/community/door-runs",
+    "/api/v1/community/handovers",
+    "/api/v1/community/service-level",
+    "/api/v1/community/escalations",
+    "/api/v1/community/assignments",
+    "/api/v1/community/suppliers/{supplier_id}/drop",
+    "/api/v1/community/suppliers/{supplier_id}/orders",
+    "/api/v1/community/supplier-orders/{order_id}/{step}",
+    "/api/v1/community/care",
+    "/api/v1/community/care/visits",
+}
+WEB_COMMUNITY = {
+    "community-households",
+    "community-households-export",
+    "community-compound-qr",
+    "community-orders",
+    "community-run",
+    "community-sw",
+    "community-resident",
+    "community-care",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -229,6 +261,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_DONATIONS
         | API_ROUTE_PLANS
         | API_FLEET
+        | API_COMMUNITY
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -245,6 +278,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | set(WEB_PUBLIC)
         | WEB_ROUTE_PLANS
         | WEB_FLEET
+        | WEB_COMMUNITY
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

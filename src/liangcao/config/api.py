@@ -2,6 +2,7 @@
 
 from liangcao.allocation.api import router as allocation_router
 from liangcao.catalog.api import router as catalog_router
+from liangcao.community.api import router as community_router
 from liangcao.core.api import API_AUTH, LiangcaoAPI, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
@@ -30,3 +31,4 @@ api.add_router("/", donations_router)
 api.add_router("/", procurement_router)
 api.add_router("/", logistics_router)
 api.add_router("/", fleet_router)
+api.add_router("/", community_router)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "liangcao.logistics",
     "liangcao.allocation",
     "liangcao.fleet",
+    "liangcao.community",
     "liangcao.web",
     "liangcao.scenarios",
     "django_otp",

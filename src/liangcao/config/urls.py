@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from liangcao.community.urls import resident_urlpatterns
 from liangcao.config.api import api
 
 urlpatterns = [
@@ -18,5 +19,7 @@ urlpatterns = [
     path("donations/", include("liangcao.donations.urls")),
     path("public/", include("liangcao.portal.urls")),
     path("fleet/", include("liangcao.fleet.urls")),
+    path("community/", include("liangcao.community.urls")),
+    path("c/", include(resident_urlpatterns)),
     path("", include("liangcao.web.urls")),
 ]

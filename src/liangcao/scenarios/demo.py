@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from liangcao.catalog.models import Item, Kit, KitLine
+from liangcao.community.demo import community_demo_load
 from liangcao.fleet.demo import fleet_demo_load
 from liangcao.logistics.demo import route_plan_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
@@ -387,6 +388,7 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         users = _build_users(city, districts[0], communities[0], sites)
         demo_second_factor_load(u for u, _, _ in users)
         fleet_demo_load(city=city, district=districts[0], admin=User.objects.get(username="admin"))
+        community_demo_load(rng=random.Random(seed))
     route_plan_demo_load(seed=seed)
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users

@@ -63,6 +63,8 @@ POSTING_ROLES = frozenset({Role.WAREHOUSE_KEEPER, Role.COMMANDER})
 # The receiving site confirms what arrived: its keeper, commander or requester (the clinic that
 # asked for the goods signs for them from the delivery note's QR code).
 RECEIVING_ROLES = POSTING_ROLES | {Role.REQUESTER}
+# Door delivery: grid workers hand standard boxes over from their community point to households.
+HANDOVER_ROLES = POSTING_ROLES | {Role.GRID_WORKER}
 APPROVING_ROLES = frozenset({Role.APPROVER, Role.COMMANDER})
 MAX_ATTEMPTS = 8
 MAX_LINES = 500
@@ -1053,7 +1055,7 @@ def issue_post(
     idempotency_key: str = "",
 ) -> Document:
     """Issue stock from a store to a using unit (consumption at `to_site_id`, default the store's
-    own site) or to a household.
+    own site) or to a household (grid workers too: the door handover).
 
     Raises NotFound/Forbidden (scope), Invalid (lines), Conflict (not enough available stock).
     """
@@ -1063,7 +1065,8 @@ def issue_post(
         found = _existing(actor, idempotency_key)
         if found is not None:
             return found
-        site = _site_for(actor, site_id, POSTING_ROLES, "issue stock")
+        roles = HANDOVER_ROLES if household.strip() else POSTING_ROLES
+        site = _site_for(actor, site_id, roles, "issue stock")
         user_site = _any_site(to_site_id) if to_site_id is not None else site
         if household.strip():
             target = location_for(LocationKind.HOUSEHOLD, party=household.strip()[:80])

@@ -50,6 +50,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         links.append(NavLink(_("Checkpoints"), reverse("checkpoint-list"), "checkpoint"))
     if scope.everything or scope.roles & {Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Transfer stations"), reverse("station-list"), "stations"))
+    if scope.everything or scope.roles & {Role.GRID_WORKER, Role.COMMANDER}:
+        links.append(NavLink(_("Households"), reverse("community-households"), "households"))
+        links.append(NavLink(_("Special populations"), reverse("community-care"), "care"))
+    if scope.everything or scope.node_ids:
+        links.append(NavLink(_("Household orders"), reverse("community-orders"), "orders"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):

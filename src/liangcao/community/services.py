@@ -1,0 +1,686 @@
+"""Writes of the last 100 metres: household orders (by QR code or by a grid worker) under the
+ordering rules, group buys, door runs, door handovers (posted to the ledger) and escalation of
+overdue orders to the street's commander.
+
+Every public service is one durable transaction (the handover adds the ledger's own); each
+raises core.errors domain errors whose messages are translated, so a refused order says why in
+the resident's language.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liangcao.community.engine import Group, Plan, SupplierCap, assign
+from liangcao.community.models import (
+    CareVisit,
+    DoorRun,
+    Escalation,
+    GroupBuy,
+    Handover,
+    Health,
+    Household,
+    ItemRule,
+    Offer,
+    Order,
+    OrderingRule,
+    OrderLine,
+    OrderOrigin,
+    OrderState,
+    Supplier,
+    SupplierState,
+)
+from liangcao.community.selectors import (
+    OPEN_STATES,
+    PERSONAL_ROLES,
+    compound_get,
+    household_get,
+)
+from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.orgs.models import Node, NodeKind, Role, Site, SiteKind, User
+from liangcao.orgs.selectors import scope_for_user, site_list
+from liangcao.stock.services import LineSpec, issue_post
+
+DEFAULT_INTERVAL_DAYS = 3
+KIT_QUOTA = 1  # one standard box of a kind per order
+MAX_QUANTITY = 99
+MAX_LINES = 30
+ESCALATE_AFTER = timedelta(hours=48)
+_TOKEN_SALT = "liangcao.community.compound"  # noqa: S105 - a signing salt, not a secret
+
+
+# --- the compound's QR code -----------------------------------------------------------------
+def compound_token(*, compound_id: int) -> str:
+    """The unguessable token of a compound's resident page (HMAC-signed with SECRET_KEY)."""
+    return signing.Signer(salt=_TOKEN_SALT, sep=".").sign(str(compound_id))
+
+
+def compound_from_token(*, token: str) -> Node:
+    """The compound a token names. Raises NotFound for a forged or unknown token."""
+    try:
+        compound_id = int(signing.Signer(salt=_TOKEN_SALT, sep=".").unsign(token))
+    except (signing.BadSignature, ValueError):
+        raise NotFound(_("This QR code is not valid")) from None
+    compound = Node.objects.filter(pk=compound_id, kind=NodeKind.COMPOUND).first()
+    if compound is None:
+        raise NotFound(_("This QR code is not valid"))
+    return compound
+
+
+# --- ordering -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineIn:
+    """One wanted line: an offer by code (item or kit code) and a quantity (checked here, so a
+    malformed quantity from a form or JSON is a field error, not a crash)."""
+
+    offer: str
+    quantity: Any
+
+
+def active_rule() -> tuple[int, dict[int, ItemRule]]:
+    """Days between orders and item rules of the active response level (defaults: 3, none)."""
+    rule = OrderingRule.objects.filter(is_active=True).first()
+    if rule is None:
+        return DEFAULT_INTERVAL_DAYS, {}
+    return rule.interval_days, {r.item_id: r for r in rule.items.all()}
+
+
+def _quantity(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[tuple[Offer, int]]:
+    """Offers and quantities, or Invalid naming every bad line (unknown offer, bad quantity,
+    over quota, over the price cap)."""
+    codes = {str(line.offer or "").strip() for line in lines}
+    offers = {
+        o.code: o
+        for o in Offer.objects.filter(is_active=True)
+        .filter(Q(item__code__in=codes) | Q(kit__code__in=codes))
+        .select_related("item", "kit")
+    }
+    errors: list[FieldError] = []
+    out: list[tuple[Offer, int]] = []
+    seen: set[str] = set()
+    if not lines:
+        errors.append(FieldError("lines", _("choose at least one item")))
+    if len(lines) > MAX_LINES:
+        errors.append(FieldError("lines", _("at most %(n)d lines") % {"n": MAX_LINES}))
+    for i, line in enumerate(lines):
+        code = str(line.offer or "").strip()
+        offer = offers.get(code)
+        quantity = _quantity(line.quantity)
+        bad = len(errors)
+        if offer is None:
+            errors.append(
+                FieldError(f"lines.{i}.offer", _("unknown item %(code)s") % {"code": code})
+            )
+        elif code in seen:
+            errors.append(
+                FieldError(f"lines.{i}.offer", _("%(code)s appears twice") % {"code": code})
+            )
+        if quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+            errors.append(
+                FieldError(
+                    f"lines.{i}.quantity",
+                    _("a whole number from 1 to %(max)d") % {"max": MAX_QUANTITY},
+                )
+            )
+        if offer is not None and quantity is not None and len(errors) == bad:
+            rule = rules.get(offer.item_id) if offer.item_id else None
+            quota = KIT_QUOTA if offer.kit_id else (rule.quota if rule else None)
+            if quota is not None and quantity > quota:
+                errors.append(
+                    FieldError(
+                        f"lines.{i}.quantity",
+                        _("at most %(quota)d of %(name)s per order")
+                        % {"quota": quota, "name": offer.name},
+                    )
+                )
+            if rule is not None and rule.price_cap is not None and offer.price > rule.price_cap:
+                errors.append(
+                    FieldError(
+                        f"lines.{i}.offer",
+                        _("%(name)s is priced above its cap and cannot be ordered now")
+                        % {"name": offer.name},
+                    )
+                )
+            seen.add(code)
+            out.append((offer, quantity))
+    if errors:
+        raise Invalid(_("The order has errors; nothing was ordered"), errors)
+    return out
+
+
+def _place(
+    household: Household,
+    lines: Sequence[LineIn],
+    *,
+    origin: str,
+    entered_by: User | None,
+    group_buy_id: int | None,
+    now: datetime | None,
+) -> Order:
+    """Internal step (inside a transaction): lock the household, apply the rules, write."""
+    interval, rules = active_rule()
+    checked = _checked_lines(lines, rules)
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    now = now or timezone.now()
+    last = (
+        Order.objects.filter(household=locked)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is not None and last > now - timedelta(days=interval):
+        next_at = timezone.localtime(last + timedelta(days=interval))
+        raise Conflict(
+            _(
+                "This household ordered at %(last)s; households may order once every %(days)d "
+                "days. The next order is possible from %(next)s."
+            )
+            % {
+                "last": timezone.localtime(last).strftime("%Y-%m-%d %H:%M"),
+                "days": interval,
+                "next": next_at.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    if group_buy_id is not None:
+        group = GroupBuy.objects.filter(pk=group_buy_id, compound_id=locked.compound_id).first()
+        if group is None or not group.is_open:
+            raise Invalid(
+                _("The order has errors; nothing was ordered"),
+                [FieldError("group_buy", _("no open group buy of this compound"))],
+            )
+    order = Order.objects.create(
+        household=locked,
+        compound_id=locked.compound_id,
+        origin=origin,
+        group_buy_id=group_buy_id,
+        total=sum(offer.price * qty for offer, qty in checked),
+        confirm_code=f"{secrets.randbelow(10**6):06d}",
+        entered_by=entered_by,
+        created_at=now,
+    )
+    order.placed_lines = OrderLine.objects.bulk_create(  # type: ignore[attr-defined]
+        [OrderLine(order=order, offer=o, quantity=q, price=o.price) for o, q in checked]
+    )
+    return order
+
+
+def resident_order_place(
+    *,
+    token: str,
+    household_code: str,
+    room: str,
+    lines: Sequence[LineIn],
+    group_buy_id: int | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """A resident orders through the compound's QR code, naming their room and household
+    code. Raises NotFound (bad token, or no such room and code), Invalid (lines), Conflict
+    (ordered too recently)."""
+    with transaction.atomic(durable=True):
+        compound = compound_from_token(token=token)
+        household = Household.objects.filter(
+            compound=compound, code=household_code.strip().upper(), room=room.strip()
+        ).first()
+        if household is None:
+            raise NotFound(_("No household with this room and household code"))
+        return _place(
+            household,
+            lines,
+            origin=OrderOrigin.RESIDENT,
+            entered_by=None,
+            group_buy_id=group_buy_id,
+            now=now,
+        )
+
+
+def order_enter(
+    *,
+    user: User,
+    household_id: int,
+    lines: Sequence[LineIn],
+    group_buy_id: int | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """A grid worker orders for a household without a phone. Raises NotFound/Forbidden
+    (scope, role), Invalid (lines), Conflict (ordered too recently)."""
+    with transaction.atomic(durable=True):
+        household = household_get(user=user, household_id=household_id)
+        return _place(
+            household,
+            lines,
+            origin=OrderOrigin.GRID_WORKER,
+            entered_by=user,
+            group_buy_id=group_buy_id,
+            now=now,
+        )
+
+
+def group_buy_create(*, user: User, leader_household_id: int, title: str) -> GroupBuy:
+    """Open a group buy in the leader household's compound (grid workers, commanders)."""
+    if not title.strip():
+        raise Invalid(_("Name the group buy"), [FieldError("title", _("required"))])
+    with transaction.atomic(durable=True):
+        leader = household_get(user=user, household_id=leader_household_id)
+        return GroupBuy.objects.create(
+            compound_id=leader.compound_id, leader=leader, title=title.strip()[:80], created_by=user
+        )
+
+
+def group_buy_close(*, user: User, group_buy_id: int) -> GroupBuy:
+    """Close a group buy: no more orders join it."""
+    with transaction.atomic(durable=True):
+        group = GroupBuy.objects.select_for_update().filter(pk=group_buy_id).first()
+        if group is None:
+            raise NotFound(_("No such group buy"))
+        compound_get(user=user, compound_id=group.compound_id, roles=PERSONAL_ROLES)
+        group.is_open = False
+        group.save(update_fields=["is_open"])
+        return group
+
+
+# --- door runs and handovers ----------------------------------------------------------------
+def _point_for(user: User, site_id: int) -> Site:
+    site = site_list(user=user).filter(pk=site_id).first()
+    if site is None or site.kind != SiteKind.COMMUNITY_POINT:
+        raise NotFound(_("No such community point"))
+    if not site_list(user=user, roles=PERSONAL_ROLES).filter(pk=site_id).exists():
+        raise Forbidden(_("Door runs are for grid workers and commanders"))
+    return site
+
+
+def door_run_create(
+    *, user: User, point_id: int, order_ids: Sequence[int] | None = None, limit: int = 50
+) -> DoorRun:
+    """Batch placed orders of the point's community into a door run carried by `user`.
+
+    Without `order_ids`, the oldest placed orders (up to `limit`). Raises NotFound/Forbidden,
+    Conflict when nothing is left to carry.
+    """
+    with transaction.atomic(durable=True):
+        point = _point_for(user, point_id)
+        qs = Order.objects.select_for_update().filter(
+            state=OrderState.PLACED, compound__parent_id=point.node_id
+        )
+        if order_ids is not None:
+            qs = qs.filter(pk__in=list(order_ids))
+        orders = list(qs.order_by("created_at", "id")[:limit])
+        if order_ids is not None and len(orders) != len(set(order_ids)):
+            raise Conflict(_("Some orders are not waiting at this point"))
+        if not orders:
+            raise Conflict(_("No orders are waiting at this point"))
+        run = DoorRun.objects.create(point=point, volunteer=user)
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(
+            door_run=run, state=OrderState.BATCHED
+        )
+        return run
+
+
+def door_run_get(*, user: User, run_id: int) -> DoorRun:
+    """A door run whose point the user may see (NotFound otherwise); its doors are personal
+    data, so only grid workers and commanders open it (Forbidden)."""
+    run = DoorRun.objects.select_related("point").filter(pk=run_id).first()
+    if run is None or not site_list(user=user).filter(pk=run.point_id).exists():
+        raise NotFound(_("No such door run"))
+    if not site_list(user=user, roles=PERSONAL_ROLES).filter(pk=run.point_id).exists():
+        raise Forbidden(_("Door runs are for grid workers and commanders"))
+    return run
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    handover: Handover
+    created: bool
+
+
+def _kit_lines(order: Order) -> list[LineSpec]:
+    """The ledger lines of an order's standard boxes (kits expanded into their items)."""
+    totals: dict[int, int] = {}
+    for line in order.lines.select_related("offer__kit").prefetch_related("offer__kit__lines"):
+        kit = line.offer.kit
+        if kit is None:
+            continue  # paid goods come from shops, not from the government's stock
+        for kit_line in kit.lines.all():
+            totals[kit_line.item_id] = (
+                totals.get(kit_line.item_id, 0) + kit_line.quantity * line.quantity
+            )
+    return [LineSpec(item_id, qty) for item_id, qty in sorted(totals.items())]
+
+
+def handover_record(
+    *,
+    user: User,
+    client_id: str,
+    order_id: int,
+    code: str,
+    confirmed_at: datetime | None = None,
+) -> HandoverResult:
+    """Record the door handover of one order, confirmed by the household's code.
+
+    Idempotent by the phone's `client_id`: a confirmation synced twice is recorded once. The
+    order is claimed first (one handover per order), then its standard boxes are issued in the
+    ledger from the community point to the household's location (idempotency key
+    `handover:<client_id>`), then the handover points at that document. A retry of a handover
+    interrupted between those steps completes it. Raises NotFound (order out of scope),
+    Forbidden (role), Invalid (bad id or code), Conflict (not on a door run; no stock).
+    """
+    try:
+        uid = uuid.UUID(str(client_id))
+    except ValueError:
+        raise Invalid(_("Bad confirmation"), [FieldError("client_id", _("not a UUID"))]) from None
+    existing = Handover.objects.filter(client_id=uid).first()
+    if existing is not None and existing.document_id is not None:
+        return HandoverResult(existing, False)
+    created = False
+    if existing is None:
+        try:
+            existing, created = _handover_claim(user, uid, order_id, code, confirmed_at)
+        except IntegrityError:  # a twin of this confirmation won the race
+            existing = Handover.objects.get(client_id=uid)
+    if existing.document_id is not None or (not created and existing.client_id != uid):
+        return HandoverResult(existing, False)
+    order = existing.order
+    lines = _kit_lines(order)
+    if lines:
+        assert order.door_run is not None  # noqa: S101 - claimed orders are on a run
+        try:
+            document = issue_post(
+                actor=user,
+                site_id=order.door_run.point_id,
+                lines=lines,
+                household=order.household.ledger_party,
+                idempotency_key=f"handover:{uid}",
+            )
+        except Exception:
+            if created:
+                _handover_unclaim(existing)
+            raise
+        with transaction.atomic(durable=True):
+            Handover.objects.filter(pk=existing.pk).update(document=document)
+        existing.document = document
+    return HandoverResult(existing, created)
+
+
+def _handover_claim(
+    user: User, uid: uuid.UUID, order_id: int, code: str, confirmed_at: datetime | None
+) -> tuple[Handover, bool]:
+    with transaction.atomic(durable=True):
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("door_run", "household")
+            .filter(pk=order_id)
+            .first()
+        )
+        if order is None or order.door_run is None:
+            raise NotFound(_("No such order on a door run"))
+        if not site_list(user=user).filter(pk=order.door_run.point_id).exists():
+            raise NotFound(_("No such order on a door run"))
+        if not site_list(user=user, roles=PERSONAL_ROLES).filter(pk=order.door_run.point_id):
+            raise Forbidden(_("Door runs are for grid workers and commanders"))
+        done = Handover.objects.filter(order=order).first()
+        if done is not None:
+            return done, False  # confirmed already from another phone: recorded once
+        if order.state != OrderState.BATCHED:
+            raise Conflict(_("This order is not out for delivery"))
+        if not secrets.compare_digest(str(code).strip(), order.confirm_code):
+            raise Invalid(
+                _("Wrong confirmation code"), [FieldError("code", _("ask the household again"))]
+            )
+        now = timezone.now()
+        handover = Handover.objects.create(
+            order=order,
+            client_id=uid,
+            volunteer=user,
+            confirmed_at=min(confirmed_at or now, now),
+        )
+        Order.objects.filter(pk=order.pk).update(state=OrderState.DELIVERED, delivered_at=now)
+        return handover, True
+
+
+def _handover_unclaim(handover: Handover) -> None:
+    """Undo a claim whose ledger posting failed: the order is back on its run."""
+    with transaction.atomic(durable=True):
+        Order.objects.filter(pk=handover.order_id).update(
+            state=OrderState.BATCHED, delivered_at=None
+        )
+        Handover.objects.filter(pk=handover.pk).delete()
+
+
+# --- service level --------------------------------------------------------------------------
+def orders_escalate(*, now: datetime | None = None, after: timedelta = ESCALATE_AFTER) -> int:
+    """Escalate every open order older than `after` (default 48 h) to its street's commander,
+    once per order. Returns how many were escalated. Run by `manage.py community_escalate`
+    or the `escalate_overdue` task."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        due = list(
+            Order.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state__in=OPEN_STATES, created_at__lt=now - after, escalated_at__isnull=True)
+            .select_related("compound__parent")
+        )
+        rows = []
+        for order in due:
+            community = order.compound.parent
+            street_id = community.parent_id if community is not None else None
+            if street_id is None:
+                continue
+            hours = int((now - order.created_at).total_seconds() // 3600)
+            rows.append(Escalation(order=order, street_id=street_id, age_hours=hours))
+        Escalation.objects.bulk_create(rows, ignore_conflicts=True)
+        Order.objects.filter(pk__in=[r.order_id for r in rows]).update(escalated_at=now)
+    return len(rows)
+
+
+def street_commanders(*, street_id: int) -> list[User]:
+    """Who an escalation at this street reaches (its commanders)."""
+    return list(
+        User.objects.filter(memberships__node_id=street_id, memberships__role=Role.COMMANDER)
+    )
+
+
+# --- fulfilment network -----------------------------------------------------------------------
+ASSIGNABLE = (OrderState.PLACED, OrderState.BATCHED)
+
+
+def _supplier_caps(day_start: datetime) -> list[SupplierCap]:
+    """Active suppliers with what is left of today's capacity, located at their sites."""
+    used = dict(
+        Order.objects.filter(supplier__isnull=False, created_at__gte=day_start)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by()
+        .values("supplier_id")
+        .annotate(n=Count("id"))
+        .values_list("supplier_id", "n")
+    )
+    return [
+        SupplierCap(s.pk, s.daily_capacity - used.get(s.pk, 0), lat, lon, s.radius_km)
+        for s, lat, lon in (
+            (s, s.site.latitude, s.site.longitude)
+            for s in Supplier.objects.filter(is_active=True).select_related("site")
+        )
+        if lat is not None and lon is not None
+    ]
+
+
+def _compound_places(compound_ids: set[int]) -> dict[int, tuple[float, float]]:
+    """Where a compound's orders are collected: its community's service point."""
+    parents = dict(Node.objects.filter(pk__in=compound_ids).values_list("pk", "parent_id"))
+    points = {
+        node: (lat, lon)
+        for node, lat, lon in Site.objects.filter(
+            kind=SiteKind.COMMUNITY_POINT, node_id__in=set(parents.values())
+        ).values_list("node_id", "latitude", "longitude")
+        if lat is not None and lon is not None
+    }
+    return {c: points[p] for c, p in parents.items() if p in points}
+
+
+def orders_assign(*, user: User | None = None, now: datetime | None = None) -> Plan:
+    """Assign every open order without a supplier to suppliers by capacity and distance (a
+    transportation LP per call, grouped by compound; oldest orders first within a compound).
+    `user` None is the system (task); a user must be a commander (Forbidden)."""
+    if user is not None and not (user.is_superuser or Role.COMMANDER in _roles(user)):
+        raise Forbidden(_("Only commanders assign orders to suppliers"))
+    now = now or timezone.now()
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    with transaction.atomic(durable=True):
+        waiting = list(
+            Order.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state__in=ASSIGNABLE, supplier__isnull=True, total__gt=0)
+            .order_by("compound_id", "created_at", "id")
+            .values_list("pk", "compound_id")
+        )
+        by_compound: dict[int, list[int]] = {}
+        for pk, compound_id in waiting:
+            by_compound.setdefault(compound_id, []).append(pk)
+        places = _compound_places(set(by_compound))
+        groups = [Group(c, len(ids), *places[c]) for c, ids in by_compound.items() if c in places]
+        plan = assign(groups, _supplier_caps(day_start))
+        updates: dict[int, list[int]] = {}
+        taken = dict.fromkeys(by_compound, 0)
+        for (compound_id, supplier_id), count in sorted(plan.flows.items()):
+            start = taken[compound_id]
+            updates.setdefault(supplier_id, []).extend(
+                by_compound[compound_id][start : start + count]
+            )
+            taken[compound_id] = start + count
+        for supplier_id, ids in updates.items():
+            Order.objects.filter(pk__in=ids).update(
+                supplier_id=supplier_id, supplier_state=SupplierState.ASSIGNED
+            )
+    return plan
+
+
+def _roles(user: User) -> frozenset[str]:
+    return scope_for_user(user).roles
+
+
+def supplier_drop(*, user: User, supplier_id: int) -> Plan:
+    """A supplier drops out: its orders not yet handed over go back to the pool and are
+    reassigned to the others (commanders). Raises NotFound, Forbidden."""
+    if not (user.is_superuser or Role.COMMANDER in _roles(user)):
+        raise Forbidden(_("Only commanders assign orders to suppliers"))
+    with transaction.atomic(durable=True):
+        supplier = Supplier.objects.select_for_update().filter(pk=supplier_id).first()
+        if supplier is None:
+            raise NotFound(_("No such supplier"))
+        supplier.is_active = False
+        supplier.save(update_fields=["is_active"])
+        Order.objects.filter(supplier=supplier, state__in=ASSIGNABLE).exclude(
+            supplier_state=SupplierState.HANDED_OVER
+        ).update(supplier=None, supplier_state="")
+    return orders_assign(user=user)
+
+
+_SUPPLIER_STEPS = {
+    "accept": (SupplierState.ASSIGNED, SupplierState.ACCEPTED),
+    "pick": (SupplierState.ACCEPTED, SupplierState.PICKED),
+    "hand-over": (SupplierState.PICKED, SupplierState.HANDED_OVER),
+}
+
+
+def supplier_order_step(*, user: User, order_id: int, step: str) -> Order:
+    """The supplier accepts, picks, then hands an order over at the community point. Only
+    members of the supplier's site (or commanders over it) act; NotFound otherwise; Conflict
+    out of order."""
+    if step not in _SUPPLIER_STEPS:
+        raise NotFound(_("No such step"))
+    before, after = _SUPPLIER_STEPS[step]
+    with transaction.atomic(durable=True):
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("supplier")
+            .filter(pk=order_id, supplier__isnull=False)
+            .first()
+        )
+        if order is None or order.supplier is None:
+            raise NotFound(_("No such order"))
+        site_id = order.supplier.site_id
+        if not site_list(user=user).filter(pk=site_id).exists():
+            raise NotFound(_("No such order"))
+        if not user.is_superuser and not (
+            site_list(user=user, roles=frozenset({Role.COMMANDER})).filter(pk=site_id).exists()
+            or user.memberships.filter(site_id=site_id).exists()
+        ):
+            raise Forbidden(_("Only the supplier's staff act on its orders"))
+        if order.supplier_state != before:
+            raise Conflict(
+                _("This order is %(state)s") % {"state": order.get_supplier_state_display()}
+            )
+        order.supplier_state = after
+        order.save(update_fields=["supplier_state"])
+        return order
+
+
+def supplier_orders(*, user: User, supplier_id: int) -> Any:
+    """The orders of a supplier whose site the user sees (NotFound otherwise), oldest first."""
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None or not site_list(user=user).filter(pk=supplier.site_id).exists():
+        raise NotFound(_("No such supplier"))
+    return (
+        Order.objects.filter(supplier=supplier)
+        .exclude(state=OrderState.CANCELLED)
+        .select_related("household")
+        .prefetch_related("lines__offer__item", "lines__offer__kit")
+        .order_by("created_at", "id")
+    )
+
+
+# --- special populations ----------------------------------------------------------------------
+def care_visit_record(
+    *,
+    user: User,
+    household_id: int,
+    health: str,
+    has_medicine: bool,
+    needs: str = "",
+    order_lines: Sequence[LineIn] = (),
+    now: datetime | None = None,
+) -> CareVisit:
+    """Record a visit with its checklist; needs given as lines become an order in the same
+    step (the ordering rules apply; if the order is refused nothing is saved and the error
+    says why). Raises NotFound/Forbidden (scope, role), Invalid, Conflict."""
+    if health not in Health.values:
+        raise Invalid(_("Bad visit"), [FieldError("health", _("well, unwell or urgent"))])
+    with transaction.atomic(durable=True):
+        household = household_get(user=user, household_id=household_id)
+        order = None
+        if order_lines:
+            order = _place(
+                household,
+                order_lines,
+                origin=OrderOrigin.GRID_WORKER,
+                entered_by=user,
+                group_buy_id=None,
+                now=now,
+            )
+        return CareVisit.objects.create(
+            household=household,
+            visited_by=user,
+            visited_at=now or timezone.now(),
+            health=health,
+            has_medicine=has_medicine,
+            needs=needs.strip()[:300],
+            order=order,
+        )
