@@ -256,3 +256,21 @@ def _person(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def lists_served_by(*, document_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """For shipment pages: document id → the (list number, priority class) it serves.
+
+    Internal to pages that already show those shipments to the user (no scope of its own)."""
+    out: dict[int, list[tuple[str, int]]] = {}
+    rows = (
+        Fulfilment.objects.filter(document_id__in=document_ids)
+        .values_list(
+            "document_id", "line__requisition__number", "line__requisition__priority_class"
+        )
+        .distinct()
+        .order_by("document_id", "line__requisition__number")
+    )
+    for document_id, number, priority in rows:
+        out.setdefault(document_id, []).append((number, priority))
+    return out

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
 from liangcao.core.xlsx import write_workbook
+from liangcao.demand.selectors import lists_served_by
 from liangcao.fleet.selectors import assignment_for, transport_choices
 from liangcao.logistics import documents, drawing, planning, selectors, services
 from liangcao.logistics.models import PlanStatus
@@ -41,8 +42,12 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
     if state not in DocumentState.values:
         state = None
     qs = selectors.shipment_list(user=user_of(request), direction=direction, state=state)
+    page = paginate(request, qs.prefetch_related("lines__item"))
+    served = lists_served_by(document_ids=[d.pk for d in page])
+    for document in page:
+        document.served = served.get(document.pk, [])
     context = {
-        "page": paginate(request, qs),
+        "page": page,
         "direction": direction,
         "state": state,
         "states": DocumentState.choices,
