@@ -108,6 +108,25 @@ WEB_ALLOCATION = {
     "allocation-run-action",
     "allocation-run-export",
 }
+# Readiness: scope proven role × endpoint in tests/readiness/test_readiness_scope.py.
+API_READINESS = {
+    "/api/v1/readiness/levels",
+    "/api/v1/readiness/cover",
+    "/api/v1/readiness/declarations",
+    "/api/v1/readiness/playbooks/{playbook_id}/start",
+    "/api/v1/readiness/switch-runs/{run_id}",
+    "/api/v1/readiness/switch-runs/{run_id}/steps/{step_id}/done",
+}
+WEB_READINESS = {
+    "readiness-cover",
+    "readiness-reorder",
+    "readiness-reorder-export",
+    "readiness-levels",
+    "readiness-switch",
+    "readiness-switch-run",
+    "readiness-switch-done",
+    "readiness-notifications",
+}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -145,6 +164,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_STOCK
         | API_DEMAND
         | API_ALLOCATION
+        | API_READINESS
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -156,6 +176,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_DEMAND
         | WEB_LOGISTICS
         | WEB_ALLOCATION
+        | WEB_READINESS
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "liangcao.demand",
     "liangcao.logistics",
     "liangcao.allocation",
+    "liangcao.readiness",
     "liangcao.web",
     "liangcao.scenarios",
 ]

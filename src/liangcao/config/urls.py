@@ -13,5 +13,6 @@ urlpatterns = [
     path("demand/", include("liangcao.demand.urls")),
     path("logistics/", include("liangcao.logistics.urls")),
     path("allocation/", include("liangcao.allocation.urls")),
+    path("readiness/", include("liangcao.readiness.urls")),
     path("", include("liangcao.web.urls")),
 ]

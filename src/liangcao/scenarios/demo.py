@@ -18,6 +18,7 @@ from django.db import transaction
 from liangcao.catalog.models import Item, Kit, KitLine
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
+from liangcao.readiness.demo import readiness_demo_load
 from liangcao.scenarios.demo_catalog import ITEMS, KITS
 
 DEMO_PASSWORD = "liangcao-demo"  # noqa: S105 - printed to the operator; demo data only
@@ -382,6 +383,7 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         sites = _build_sites(rng, spec, city, districts, streets, communities, where)
         n_items, n_kits = _build_catalog()
         users = _build_users(city, districts[0], communities[0], sites)
+        readiness_demo_load(city=city)
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users
     )

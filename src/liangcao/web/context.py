@@ -40,6 +40,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     links.append(NavLink(_("Shipments"), reverse("shipment-list"), "shipments"))
     if scope.everything or scope.roles & {Role.WAREHOUSE_KEEPER, Role.COMMANDER}:
         links.append(NavLink(_("Receive goods"), reverse("stock-receive"), "stock-receive"))
+    if scope.everything or scope.node_ids:
+        links.append(NavLink(_("Readiness"), reverse("readiness-cover"), "readiness"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
