@@ -127,6 +127,9 @@ WEB_READINESS = {
     "readiness-switch-done",
     "readiness-notifications",
 }
+# Daily reports: scope proven role × endpoint in tests/reports/test_reports.py.
+API_REPORTS = {"/api/v1/reports", "/api/v1/reports/{report_id}"}
+WEB_REPORTS = {"report-list", "report-detail", "report-export", "report-pdf"}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -165,6 +168,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_DEMAND
         | API_ALLOCATION
         | API_READINESS
+        | API_REPORTS
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -177,6 +181,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_LOGISTICS
         | WEB_ALLOCATION
         | WEB_READINESS
+        | WEB_REPORTS
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

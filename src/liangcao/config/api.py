@@ -9,6 +9,7 @@ from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.readiness.api import router as readiness_router
+from liangcao.reports.api import router as reports_router
 from liangcao.stock.api import router as stock_router
 
 api = NinjaAPI(
@@ -26,3 +27,4 @@ api.add_router("/", demand_router)
 api.add_router("/", allocation_router)
 api.add_router("/", stock_router)
 api.add_router("/", readiness_router)
+api.add_router("/", reports_router)

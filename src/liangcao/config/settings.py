@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "liangcao.logistics",
     "liangcao.allocation",
     "liangcao.readiness",
+    "liangcao.reports",
     "liangcao.web",
     "liangcao.scenarios",
 ]
@@ -184,6 +185,10 @@ X_FRAME_OPTIONS = "DENY"
 FAST_TRACK_HOURS = env_int("FAST_TRACK_HOURS", 24, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Local hour at which the scheduled daily report (日报) of the previous day is built.
+DAILY_REPORT_HOUR = env_int("DAILY_REPORT_HOUR", 7, minimum=0)
+if DAILY_REPORT_HOUR > 23:
+    raise ImproperlyConfigured("DAILY_REPORT_HOUR must be 0-23")
 
 LOGGING = {
     "version": 1,

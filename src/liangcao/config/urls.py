@@ -14,5 +14,6 @@ urlpatterns = [
     path("logistics/", include("liangcao.logistics.urls")),
     path("allocation/", include("liangcao.allocation.urls")),
     path("readiness/", include("liangcao.readiness.urls")),
+    path("reports/", include("liangcao.reports.urls")),
     path("", include("liangcao.web.urls")),
 ]
