@@ -118,6 +118,7 @@ API_READINESS = {
     "/api/v1/readiness/switch-runs/{run_id}/steps/{step_id}/done",
 }
 WEB_READINESS = {
+    "readiness-dashboard",
     "readiness-cover",
     "readiness-reorder",
     "readiness-reorder-export",

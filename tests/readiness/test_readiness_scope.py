@@ -32,6 +32,7 @@ EXERCISED_API = {
     "/api/v1/readiness/switch-runs/{run_id}/steps/{step_id}/done",
 }
 EXERCISED_WEB = {
+    "readiness-dashboard",
     "readiness-cover",
     "readiness-reorder",
     "readiness-reorder-export",
@@ -77,6 +78,7 @@ def test_cover_and_reorder_answer_404_outside_the_subtree(users: list[User]) -> 
             for url in (
                 f"/api/v1/readiness/cover?node_id={pk}",
                 f"/readiness/?node={pk}",
+                f"/readiness/dashboard/?node={pk}",
                 f"/readiness/reorder/?node={pk}",
                 f"/readiness/reorder.xlsx?node={pk}",
             ):

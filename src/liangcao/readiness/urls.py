@@ -4,6 +4,7 @@ from liangcao.readiness import views
 
 urlpatterns = [
     path("", views.cover, name="readiness-cover"),
+    path("dashboard/", views.command_dashboard, name="readiness-dashboard"),
     path("reorder/", views.reorder, name="readiness-reorder"),
     path("reorder.xlsx", views.reorder_export, name="readiness-reorder-export"),
     path("levels/", views.levels, name="readiness-levels"),

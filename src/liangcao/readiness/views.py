@@ -17,6 +17,7 @@ from liangcao.core.errors import DomainError
 from liangcao.orgs.models import Node, User
 from liangcao.orgs.selectors import node_get
 from liangcao.readiness import excel, selectors, services
+from liangcao.readiness.dashboard import dashboard
 from liangcao.web.pages import form_once, new_form_token, page_view, user_of, xlsx_response
 
 
@@ -191,4 +192,25 @@ def notifications(request: HttpRequest) -> HttpResponse:
         request,
         "readiness/notifications.html",
         {"notes": selectors.notification_list(user=user)[:100]},
+    )
+
+
+@page_view
+def command_dashboard(request: HttpRequest) -> HttpResponse:
+    """Cover by tier and area, demand against supply, in transit, alerts; click to drill down."""
+    user = user_of(request)
+    node = _node(request, user)
+    if node is None:
+        return render(request, "readiness/cover.html", {"report": None})
+    board = dashboard(user=user, node_id=node.pk)
+    labels = {
+        "days": _("Days"),
+        "demand": _("Open demand"),
+        "available": _("Available"),
+        "in_transit": _("Shipments in transit"),
+    }
+    return render(
+        request,
+        "readiness/dashboard.html",
+        {"board": board, "chart_data": board.chart_data(), "chart_labels": labels},
     )
