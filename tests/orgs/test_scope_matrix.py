@@ -131,6 +131,9 @@ WEB_READINESS = {
 # Daily reports: scope proven role × endpoint in tests/reports/test_reports.py.
 API_REPORTS = {"/api/v1/reports", "/api/v1/reports/{report_id}"}
 WEB_REPORTS = {"report-list", "report-detail", "report-export", "report-pdf"}
+# Market prices: scope proven role × endpoint in tests/market/test_market.py.
+API_MARKET = {"/api/v1/market/prices", "/api/v1/market/alerts"}
+WEB_MARKET = {"market-home", "market-new", "market-import", "market-template", "market-chart"}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -170,6 +173,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_ALLOCATION
         | API_READINESS
         | API_REPORTS
+        | API_MARKET
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -183,6 +187,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_ALLOCATION
         | WEB_READINESS
         | WEB_REPORTS
+        | WEB_MARKET
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

@@ -52,7 +52,7 @@ def test_the_dashboard_page_embeds_its_data_and_drills_down(ledger: Ledger) -> N
     client = Client()
     client.force_login(User.objects.get(username="city-commander"))
     html = client.get("/readiness/dashboard/").content.decode()
-    assert "readiness/vendor/echarts/echarts.min.js" in html
+    assert "web/vendor/echarts/echarts.min.js" in html
     data = json.loads(re.search(r'id="dashboard-data"[^>]*>(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
     d01 = Node.objects.get(code="d01")
     assert {"id": d01.pk, "code": "d01", "name": d01.name_zh} in data["areas"]

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from liangcao.catalog.models import Category
 from liangcao.demand import services as demand
+from liangcao.market.models import PriceReport
 from liangcao.orgs.models import Node, Site, User
 from liangcao.reports import services
 from liangcao.reports.models import DailyReport, ReportStatus
@@ -64,8 +65,9 @@ def test_the_report_of_a_known_day(day: Ledger) -> None:
         "requisitions",
         "shipments",
         "overdue_fast_tracks",
+        "prices",
     ]
-    assert len(SECTIONS) == 5
+    assert len(SECTIONS) == 6
     moves = {(r[0], r[1]): (r[2], r[3]) for r in _section(report, "movements")["rows"]}  # type: ignore[union-attr]
     with translation.override(settings.LANGUAGE_CODE):
         flour_cat, mask_cat = str(Category.DAILY.label), str(Category.TIER1.label)
@@ -76,6 +78,15 @@ def test_the_report_of_a_known_day(day: Ledger) -> None:
     stock = _section(report, "stock_cover")["rows"]
     # d01 has no children of its own in the report's areas: streets are listed.
     assert {r[0] for r in stock} <= {n.code for n in d01.children.all()}  # type: ignore[union-attr]
+    prices = {r[0]: r for r in _section(report, "prices")["rows"]}  # type: ignore[union-attr]
+    leaf = PriceReport.objects.filter(
+        store__node=d01, item__code="VEG-LEAF", day=day.day(-1)
+    ).values_list("price", flat=True)
+    assert len(prices) == 8 and prices["叶类蔬菜"][1] == 2  # two sample stores in d01
+    assert prices["叶类蔬菜"][2] == str(min(leaf)) and prices["叶类蔬菜"][6] == 0
+    today = services.report_request(actor=commander, node_id=d01.pk, day=day.today)
+    # Both stores' leafy vegetables jumped today: above baseline and over yesterday, each.
+    assert {r[0]: r[6] for r in _section(today, "prices")["rows"]}["叶类蔬菜"] == 4
     city = services.report_request(
         actor=day.admin, node_id=Node.objects.get(code="city").pk, day=day.day(-1)
     )
@@ -100,7 +111,7 @@ def test_exports_history_and_scope(day: Ledger) -> None:
     page = commander.get(f"/reports/{report.pk}/").content.decode()
     assert 'data-section="movements"' in page
     book = load_workbook(io.BytesIO(commander.get(f"/reports/{report.pk}.xlsx").content))
-    assert len(book.worksheets) == 5
+    assert len(book.worksheets) == 6
     assert book.worksheets[1]["A2"].value in {"receipt", "issue"}
     pdf = commander.get(f"/reports/{report.pk}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -7,6 +7,7 @@ from liangcao.catalog.api import router as catalog_router
 from liangcao.core.api import API_AUTH, install_error_handlers
 from liangcao.core.api import router as token_router
 from liangcao.demand.api import router as demand_router
+from liangcao.market.api import router as market_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.readiness.api import router as readiness_router
 from liangcao.reports.api import router as reports_router
@@ -28,3 +29,4 @@ api.add_router("/", allocation_router)
 api.add_router("/", stock_router)
 api.add_router("/", readiness_router)
 api.add_router("/", reports_router)
+api.add_router("/", market_router)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "liangcao.allocation",
     "liangcao.readiness",
     "liangcao.reports",
+    "liangcao.market",
     "liangcao.web",
     "liangcao.scenarios",
 ]
@@ -189,6 +190,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DAILY_REPORT_HOUR = env_int("DAILY_REPORT_HOUR", 7, minimum=0)
 if DAILY_REPORT_HOUR > 23:
     raise ImproperlyConfigured("DAILY_REPORT_HOUR must be 0-23")
+# Market price alerts: a price above its baseline by more than this many percent, or above the
+# same store's price of the day before by more than that many.
+MARKET_BASELINE_ALERT_PERCENT = env_int("MARKET_BASELINE_ALERT_PERCENT", 20, minimum=1)
+MARKET_JUMP_ALERT_PERCENT = env_int("MARKET_JUMP_ALERT_PERCENT", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

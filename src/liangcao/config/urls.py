@@ -15,5 +15,6 @@ urlpatterns = [
     path("allocation/", include("liangcao.allocation.urls")),
     path("readiness/", include("liangcao.readiness.urls")),
     path("reports/", include("liangcao.reports.urls")),
+    path("market/", include("liangcao.market.urls")),
     path("", include("liangcao.web.urls")),
 ]

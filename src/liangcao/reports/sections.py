@@ -10,17 +10,20 @@ report's node subtree (`ctx.site_ids`, `ctx.node_ids`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangcao.catalog.models import Category
 from liangcao.demand.selectors import overdue_fast_tracks, requisition_list
+from liangcao.market.selectors import alert_list, baseline_prices, price_list
 from liangcao.orgs.models import Node, Site, User
 from liangcao.orgs.selectors import node_subtree_ids, site_list
 from liangcao.readiness.selectors import cover_report
@@ -206,5 +209,57 @@ def overdue_fast_track_lists(ctx: Context) -> Table:
             ]
             for r in qs.order_by("paperwork_due_at")[:200]
             if r.paperwork_due_at is not None
+        ],
+    )
+
+
+def _money(value: Any) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+@section
+def market_prices(ctx: Context) -> Table:
+    """Prices of essentials reported that day by sample stores in the subtree, against their
+    baselines, with the alerts they raised."""
+    baselines = baseline_prices()
+    alerts: dict[int, int] = defaultdict(int)
+    for item_id in alert_list(user=ctx.reader, node_id=ctx.node.pk, since=ctx.day).filter(
+        report__day=ctx.day
+    ).values_list("report__item_id", flat=True):
+        alerts[item_id] += 1
+    rows = (
+        price_list(user=ctx.reader, node_id=ctx.node.pk, day=ctx.day)
+        .values("item_id", "item__code", "item__name_zh")
+        .annotate(
+            stores=Count("id"),
+            low=Min("price"),
+            mean=Avg("price"),
+            high=Max("price"),
+        )
+        .order_by("item__code")
+    )
+    return Table(
+        "prices",
+        _("Market prices of the day"),
+        [
+            _("Item"),
+            _("Stores"),
+            _("Lowest"),
+            _("Average"),
+            _("Highest"),
+            _("Baseline"),
+            _("Alerts"),
+        ],
+        [
+            [
+                r["item__name_zh"],
+                r["stores"],
+                _money(r["low"]),
+                _money(r["mean"]),
+                _money(r["high"]),
+                _money(baselines[r["item_id"]]) if r["item_id"] in baselines else None,
+                alerts.get(r["item_id"], 0),
+            ]
+            for r in rows
         ],
     )

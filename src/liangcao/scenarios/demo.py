@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from liangcao.catalog.models import Item, Kit, KitLine
+from liangcao.market.demo import market_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
 from liangcao.readiness.demo import readiness_demo_load
@@ -384,6 +385,9 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         n_items, n_kits = _build_catalog()
         users = _build_users(city, districts[0], communities[0], sites)
         readiness_demo_load(city=city)
+        market_demo_load(
+            districts=districts, reporter=User.objects.get(username="admin"), seed=seed
+        )
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users
     )
