@@ -126,3 +126,14 @@ def test_declaring_a_level_is_for_commanders_over_the_node(demo: object) -> None
     assert first.pk == again.pk
     assert selectors.level_in_force(node=d01).level.code == "level2"
     assert selectors.level_in_force(node=d02).level.code == "normal"
+
+
+def test_the_forecast_command_prints_the_backtest(flour: Ledger) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("readiness_forecast", "--node", "d01", "--history", "3", stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("FLOUR"))
+    assert "holt" in line and "90.00" in line

@@ -19,7 +19,7 @@ from django.utils import timezone
 from liangcao.catalog.models import Category, Item
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import Node, NodeClosure, User
-from liangcao.orgs.selectors import node_get, node_list, scope_for_user
+from liangcao.orgs.selectors import Scope, node_get, node_list, scope_for_user
 from liangcao.readiness import forecasting
 from liangcao.readiness.models import (
     CoverTarget,
@@ -36,6 +36,15 @@ from liangcao.stock.selectors import balance_list, consumption_by_day
 HISTORY_DAYS = 28
 HORIZON_DAYS = 7
 HOLDOUT_DAYS = 7
+
+
+def system_reader() -> User:
+    """An unsaved reader with the whole city in scope, for background work (the daily report,
+    the forecast command): it reads through the scoped selectors, and the caller restricts
+    itself to one node. It is never saved and can sign in nowhere."""
+    reader = User(username="system-reader", is_superuser=True, is_active=True)
+    reader._liangcao_scope = Scope(True, frozenset(), frozenset(), frozenset())  # type: ignore[attr-defined]
+    return reader
 
 
 def level_normal() -> ResponseLevel:

@@ -223,9 +223,11 @@ def market_prices(ctx: Context) -> Table:
     baselines, with the alerts they raised."""
     baselines = baseline_prices()
     alerts: dict[int, int] = defaultdict(int)
-    for item_id in alert_list(user=ctx.reader, node_id=ctx.node.pk, since=ctx.day).filter(
-        report__day=ctx.day
-    ).values_list("report__item_id", flat=True):
+    for item_id in (
+        alert_list(user=ctx.reader, node_id=ctx.node.pk, since=ctx.day)
+        .filter(report__day=ctx.day)
+        .values_list("report__item_id", flat=True)
+    ):
         alerts[item_id] += 1
     rows = (
         price_list(user=ctx.reader, node_id=ctx.node.pk, day=ctx.day)

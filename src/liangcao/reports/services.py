@@ -13,21 +13,13 @@ from django.utils.translation import gettext as _
 
 from liangcao.core.errors import FieldError, Invalid
 from liangcao.orgs.models import Node, User
-from liangcao.orgs.selectors import Scope, node_get
+from liangcao.orgs.selectors import node_get
+from liangcao.readiness.selectors import system_reader
 from liangcao.reports.models import DailyReport, ReportStatus
 from liangcao.reports.sections import SECTIONS, Context
 
 log = logging.getLogger(__name__)
 MAX_KEY = 100
-
-
-def system_reader() -> User:
-    """An unsaved reader with the whole city in scope: section builders read through the
-    scoped selectors as this user and restrict themselves to the report's node. It is never
-    saved and can sign in nowhere."""
-    reader = User(username="daily-report", is_superuser=True, is_active=True)
-    reader._liangcao_scope = Scope(True, frozenset(), frozenset(), frozenset())  # type: ignore[attr-defined]
-    return reader
 
 
 def report_request(
