@@ -219,6 +219,32 @@ WEB_COMMUNITY = {
     "community-resident",
     "community-care",
 }
+# Readiness: scope proven role × endpoint in tests/readiness/test_readiness_scope.py.
+API_READINESS = {
+    "/api/v1/readiness/levels",
+    "/api/v1/readiness/cover",
+    "/api/v1/readiness/declarations",
+    "/api/v1/readiness/playbooks/{playbook_id}/start",
+    "/api/v1/readiness/switch-runs/{run_id}",
+    "/api/v1/readiness/switch-runs/{run_id}/steps/{step_id}/done",
+}
+WEB_READINESS = {
+    "readiness-dashboard",
+    "readiness-cover",
+    "readiness-reorder",
+    "readiness-reorder-export",
+    "readiness-levels",
+    "readiness-switch",
+    "readiness-switch-run",
+    "readiness-switch-done",
+    "readiness-notifications",
+}
+# Daily reports: scope proven role × endpoint in tests/reports/test_reports.py.
+API_REPORTS = {"/api/v1/reports", "/api/v1/reports/{report_id}"}
+WEB_REPORTS = {"report-list", "report-detail", "report-export", "report-pdf"}
+# Market prices: scope proven role × endpoint in tests/market/test_market.py.
+API_MARKET = {"/api/v1/market/prices", "/api/v1/market/alerts"}
+WEB_MARKET = {"market-home", "market-new", "market-import", "market-template", "market-chart"}
 WEB_SCOPED_LISTS = {"node-list": "node", "site-list": "site", "site-export": "site", "home": "site"}
 WEB_SCOPED_DETAILS = {"node-detail": "node", "site-detail": "site"}
 WEB_UNSCOPED = {
@@ -262,6 +288,9 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | API_ROUTE_PLANS
         | API_FLEET
         | API_COMMUNITY
+        | API_READINESS
+        | API_REPORTS
+        | API_MARKET
     )
     assert openapi_paths - classified_api == set(), "new API path: add it to the scope matrix"
     web_names = set(_url_names(get_resolver().url_patterns))
@@ -279,6 +308,9 @@ def test_every_endpoint_is_in_the_matrix() -> None:
         | WEB_ROUTE_PLANS
         | WEB_FLEET
         | WEB_COMMUNITY
+        | WEB_READINESS
+        | WEB_REPORTS
+        | WEB_MARKET
     )
     assert web_names - classified_web == set(), "new web page: add it to the scope matrix"
 

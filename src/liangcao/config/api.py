@@ -9,8 +9,11 @@ from liangcao.demand.api import router as demand_router
 from liangcao.donations.api import router as donations_router
 from liangcao.fleet.api import router as fleet_router
 from liangcao.logistics.api import router as logistics_router
+from liangcao.market.api import router as market_router
 from liangcao.orgs.api import router as orgs_router
 from liangcao.procurement.api import router as procurement_router
+from liangcao.readiness.api import router as readiness_router
+from liangcao.reports.api import router as reports_router
 from liangcao.stock.api import router as stock_router
 
 api = LiangcaoAPI(
@@ -32,3 +35,6 @@ api.add_router("/", procurement_router)
 api.add_router("/", logistics_router)
 api.add_router("/", fleet_router)
 api.add_router("/", community_router)
+api.add_router("/", readiness_router)
+api.add_router("/", reports_router)
+api.add_router("/", market_router)

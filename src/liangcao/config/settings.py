@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "liangcao.allocation",
     "liangcao.fleet",
     "liangcao.community",
+    "liangcao.readiness",
+    "liangcao.reports",
+    "liangcao.market",
     "liangcao.web",
     "liangcao.scenarios",
     "django_otp",
@@ -216,6 +219,14 @@ ROUTING_SPEED_KMH = env_int("ROUTING_SPEED_KMH", 30, minimum=1)
 ROUTING_GRAMS_PER_UNIT = env_int("ROUTING_GRAMS_PER_UNIT", 500, minimum=1)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Local hour at which the scheduled daily report (日报) of the previous day is built.
+DAILY_REPORT_HOUR = env_int("DAILY_REPORT_HOUR", 7, minimum=0)
+if DAILY_REPORT_HOUR > 23:
+    raise ImproperlyConfigured("DAILY_REPORT_HOUR must be 0-23")
+# Market price alerts: a price above its baseline by more than this many percent, or above the
+# same store's price of the day before by more than that many.
+MARKET_BASELINE_ALERT_PERCENT = env_int("MARKET_BASELINE_ALERT_PERCENT", 20, minimum=1)
+MARKET_JUMP_ALERT_PERCENT = env_int("MARKET_JUMP_ALERT_PERCENT", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -21,5 +21,8 @@ urlpatterns = [
     path("fleet/", include("liangcao.fleet.urls")),
     path("community/", include("liangcao.community.urls")),
     path("c/", include(resident_urlpatterns)),
+    path("readiness/", include("liangcao.readiness.urls")),
+    path("reports/", include("liangcao.reports.urls")),
+    path("market/", include("liangcao.market.urls")),
     path("", include("liangcao.web.urls")),
 ]

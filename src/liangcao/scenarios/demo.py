@@ -19,8 +19,10 @@ from liangcao.catalog.models import Item, Kit, KitLine
 from liangcao.community.demo import community_demo_load
 from liangcao.fleet.demo import fleet_demo_load
 from liangcao.logistics.demo import route_plan_demo_load
+from liangcao.market.demo import market_demo_load
 from liangcao.orgs.models import Membership, Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.services import nodes_bulk_create
+from liangcao.readiness.demo import readiness_demo_load
 from liangcao.scenarios.demo_catalog import ITEMS, KITS
 from liangcao.signin.demo import demo_second_factor_load
 
@@ -389,6 +391,10 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         demo_second_factor_load(u for u, _, _ in users)
         fleet_demo_load(city=city, district=districts[0], admin=User.objects.get(username="admin"))
         community_demo_load(rng=random.Random(seed))
+        readiness_demo_load(city=city)
+        market_demo_load(
+            districts=districts, reporter=User.objects.get(username="admin"), seed=seed
+        )
     route_plan_demo_load(seed=seed)
     return DemoResult(
         nodes=Node.objects.count(), sites=len(sites), items=n_items, kits=n_kits, users=users

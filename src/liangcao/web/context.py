@@ -55,6 +55,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         links.append(NavLink(_("Special populations"), reverse("community-care"), "care"))
     if scope.everything or scope.node_ids:
         links.append(NavLink(_("Household orders"), reverse("community-orders"), "orders"))
+    if scope.everything or scope.node_ids:
+        links.append(NavLink(_("Readiness"), reverse("readiness-cover"), "readiness"))
+        links.append(NavLink(_("Daily reports"), reverse("report-list"), "reports"))
+        links.append(NavLink(_("Market prices"), reverse("market-home"), "market"))
     links.append(NavLink(_("Catalog"), reverse("item-list"), "items"))
     links.append(NavLink(_("Kits"), reverse("kit-list"), "kits"))
     if can_manage_catalog(user):
