@@ -66,8 +66,10 @@ def test_the_report_of_a_known_day(day: Ledger) -> None:
         "shipments",
         "overdue_fast_tracks",
         "prices",
+        "household_orders",
+        "donations",
     ]
-    assert len(SECTIONS) == 6
+    assert len(SECTIONS) == 8
     moves = {(r[0], r[1]): (r[2], r[3]) for r in _section(report, "movements")["rows"]}  # type: ignore[union-attr]
     with translation.override(settings.LANGUAGE_CODE):
         flour_cat, mask_cat = str(Category.DAILY.label), str(Category.TIER1.label)
@@ -111,7 +113,7 @@ def test_exports_history_and_scope(day: Ledger) -> None:
     page = commander.get(f"/reports/{report.pk}/").content.decode()
     assert 'data-section="movements"' in page
     book = load_workbook(io.BytesIO(commander.get(f"/reports/{report.pk}.xlsx").content))
-    assert len(book.worksheets) == 6
+    assert len(book.worksheets) == 8
     assert book.worksheets[1]["A2"].value in {"receipt", "issue"}
     pdf = commander.get(f"/reports/{report.pk}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

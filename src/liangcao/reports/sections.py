@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangcao.catalog.models import Category
+from liangcao.community.selectors import delivery_share
 from liangcao.demand.selectors import overdue_fast_tracks, requisition_list
+from liangcao.donations.selectors import donation_list
 from liangcao.market.selectors import alert_list, baseline_prices, price_list
 from liangcao.orgs.models import Node, Site, User
 from liangcao.orgs.selectors import node_subtree_ids, site_list
@@ -264,4 +266,63 @@ def market_prices(ctx: Context) -> Table:
             ]
             for r in rows
         ],
+    )
+
+
+@section
+def household_orders(ctx: Context) -> Table:
+    """Household orders placed that day per district, and the share delivered within 24 and
+    48 hours (community.selectors.delivery_share)."""
+    back = max(1, (timezone.localdate() - ctx.day).days + 2)
+    areas = {a.code: a for a in ctx.areas()}
+    rows = [
+        [
+            r.district_code,
+            areas[r.district_code].name_zh,
+            r.orders,
+            r.within_24h,
+            r.share_24h,
+            r.within_48h,
+            r.share_48h,
+        ]
+        for r in delivery_share(user=ctx.reader, days=back)
+        if r.day == ctx.day and r.district_code in areas
+    ]
+    return Table(
+        "household_orders",
+        _("Household orders delivered within 24 and 48 hours"),
+        [
+            _("Area code"),
+            _("Area"),
+            _("Orders placed"),
+            _("Delivered within 24 h"),
+            _("Share within 24 h"),
+            _("Delivered within 48 h"),
+            _("Share within 48 h"),
+        ],
+        rows,
+    )
+
+
+@section
+def donations_of_day(ctx: Context) -> Table:
+    """Donations pledged and received that day at intake sites in the node, with the units
+    accepted and rejected (no donor names: the report is read widely)."""
+    donations = donation_list(user=ctx.reader).filter(intake_site__node_id__in=ctx.node_ids)
+    pledged = donations.filter(created_at__gte=ctx.start, created_at__lt=ctx.end)
+    received = donations.filter(received_at__gte=ctx.start, received_at__lt=ctx.end)
+    totals = received.aggregate(accepted=Sum("lines__accepted"), rejected=Sum("lines__rejected"))
+    rows = [
+        [
+            pledged.count(),
+            received.count(),
+            totals["accepted"] or 0,
+            totals["rejected"] or 0,
+        ]
+    ]
+    return Table(
+        "donations",
+        _("Donations of the day"),
+        [_("Pledged"), _("Received"), _("Units accepted"), _("Units rejected")],
+        rows,
     )
