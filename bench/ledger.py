@@ -5,8 +5,8 @@ reads on a ledger of 1,000,000 movements.
     .venv/bin/python bench/ledger.py --quick    # smoke run
 
 It creates (and drops first) its own database `liangcao_bench` on the PostgreSQL server that
-DATABASE_URL names (the same server and credentials; default the local one), migrates it and loads the small demo city
-plus a 1,000-site district. Printed figures:
+DATABASE_URL names (the same server and credentials; default the local one), migrates it and
+loads the small demo city plus a 1,000-site district. Printed figures:
 
 1. single-line transfers through `stock.services.transfer_post` with 8 worker processes:
    movements/s, p50/p99 latency, and the ratio to a raw-psycopg baseline of the same transaction

@@ -9,11 +9,14 @@ carries a fresh Idempotency-Key. `LIANGCAO_FUZZ_EXAMPLES` raises the examples pe
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +30,20 @@ from liangcao.orgs.models import User
 from liangcao.scenarios.demo import DemoResult
 
 EXAMPLES = int(os.environ.get("LIANGCAO_FUZZ_EXAMPLES", "5"))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Calls go through the real WSGI handler, whose request signals close the database
+    connection after each request; inside a test transaction (PostgreSQL) that would close the
+    test's own connection. Django's test client detaches the same handler; so do we."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -60,3 +77,21 @@ def test_no_input_breaks_the_api(case: schemathesis.Case, token: str) -> None:
             response_schema_conformance,
         ],
     )
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """Ninja names OpenAPI components after the Schema classes: two apps' `PlanOut` would
+    silently describe one endpoint with the other's fields."""
+    import ast
+    from pathlib import Path
+
+    names: dict[str, list[str]] = {}
+    for path in Path(__file__).resolve().parents[1].joinpath("src", "liangcao").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(b, "id", getattr(b, "attr", "")) in {"Schema", "FilterSchema"}
+                or getattr(b, "id", "").endswith(("Out", "In"))
+                for b in node.bases
+            ):
+                names.setdefault(node.name, []).append(path.name)
+    assert {n: p for n, p in names.items() if len(p) > 1} == {}

@@ -390,7 +390,7 @@ def list_escalations(request: HttpRequest) -> Any:
     return selectors.escalation_list(user=_user(request))
 
 
-class PlanOut(Schema):
+class AssignmentPlanOut(Schema):
     assigned: int
     unassigned: int
     distance_km: float
@@ -404,7 +404,7 @@ def _plan_body(plan: Plan) -> dict[str, Any]:
     }
 
 
-@router.post("/community/assignments", response={200: PlanOut, **IDEMPOTENT_ERRORS})
+@router.post("/community/assignments", response={200: AssignmentPlanOut, **IDEMPOTENT_ERRORS})
 def assign_orders(request: HttpRequest) -> HttpResponse:
     """Assign open paid orders to suppliers by capacity and distance (commanders)."""
 
@@ -415,7 +415,8 @@ def assign_orders(request: HttpRequest) -> HttpResponse:
 
 
 @router.post(
-    "/community/suppliers/{supplier_id}/drop", response={200: PlanOut, **IDEMPOTENT_ERRORS}
+    "/community/suppliers/{supplier_id}/drop",
+    response={200: AssignmentPlanOut, **IDEMPOTENT_ERRORS},
 )
 def drop_supplier(request: HttpRequest, supplier_id: int) -> HttpResponse:
     """A supplier drops out: its orders are reassigned to the others (commanders)."""

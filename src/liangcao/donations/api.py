@@ -145,7 +145,7 @@ class AllocationOut(Schema):
         return str(obj.document.state)
 
 
-class TraceOut(Schema):
+class DonationTraceOut(Schema):
     at: datetime
     item_code: str
     lot_code: str
@@ -174,7 +174,7 @@ def get_donation(request: HttpRequest, donation_id: int) -> Any:
     return selectors.donation_get(user=_user(request), donation_id=donation_id)
 
 
-@router.get("/donations/{donation_id}/trace", response={200: list[TraceOut], 404: ErrorOut})
+@router.get("/donations/{donation_id}/trace", response={200: list[DonationTraceOut], 404: ErrorOut})
 def trace_donation(request: HttpRequest, donation_id: int) -> Any:
     """Where the donation's lots went: every movement into a store, a using site, households
     (never which household) or loss."""

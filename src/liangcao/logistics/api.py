@@ -55,7 +55,7 @@ class PlanIn(Schema):
     matrix: dict[str, list[list[float]]] | None = None
 
 
-class PlanOut(Schema):
+class RoutePlanOut(Schema):
     id: int
     depot_id: int
     name: str
@@ -83,7 +83,7 @@ class StopOut(Schema):
     arrival: time | None
 
 
-class PlanDetailOut(PlanOut):
+class PlanDetailOut(RoutePlanOut):
     start_time: time
     end_time: time
     road_factor: float
@@ -94,7 +94,7 @@ class PlanDetailOut(PlanOut):
 
 
 def _detail(plan: RoutePlan) -> dict[str, Any]:
-    base = PlanOut.from_orm(plan).dict()
+    base = RoutePlanOut.from_orm(plan).dict()
     stops = [
         {
             "number": s.number,
@@ -132,7 +132,7 @@ def _detail(plan: RoutePlan) -> dict[str, Any]:
     }
 
 
-@router.get("/logistics/route-plans", response=list[PlanOut])
+@router.get("/logistics/route-plans", response=list[RoutePlanOut])
 @paginate(LimitOffsetPagination)
 def list_plans(request: HttpRequest) -> Any:
     """Route plans from the depots in the caller's scope."""
@@ -179,7 +179,7 @@ def get_plan(request: HttpRequest, plan_id: int) -> Any:
 
 @router.post(
     "/logistics/route-plans/{plan_id}/start",
-    response={202: PlanOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={202: RoutePlanOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def start_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Queue the plan for solving within its time limit (needs an Idempotency-Key); poll the
@@ -188,6 +188,6 @@ def start_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
 
     def run(key: str) -> tuple[int, dict[str, Any]]:
         plan = planning.route_plan_start(user=user, plan_id=plan_id)
-        return 202, PlanOut.from_orm(plan).dict()
+        return 202, RoutePlanOut.from_orm(plan).dict()
 
     return idempotent_response(request, run)

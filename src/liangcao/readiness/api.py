@@ -193,7 +193,7 @@ class StepOut(Schema):
     late_minutes: int | None
 
 
-class RunOut(Schema):
+class SwitchRunOut(Schema):
     id: int
     playbook: str
     is_drill: bool
@@ -229,7 +229,7 @@ class StartIn(Schema):
     drill: bool = False
 
 
-@router.post("/readiness/playbooks/{playbook_id}/start", response={201: RunOut, **ERRORS})
+@router.post("/readiness/playbooks/{playbook_id}/start", response={201: SwitchRunOut, **ERRORS})
 def switch_start(request: HttpRequest, playbook_id: int, payload: StartIn) -> HttpResponse:
     """Start the switch (or a drill, which declares no level)."""
 
@@ -245,7 +245,7 @@ def switch_start(request: HttpRequest, playbook_id: int, payload: StartIn) -> Ht
     return idempotent_response(request, run)
 
 
-@router.get("/readiness/switch-runs/{run_id}", response={200: RunOut, 404: ErrorOut})
+@router.get("/readiness/switch-runs/{run_id}", response={200: SwitchRunOut, 404: ErrorOut})
 def switch_run(request: HttpRequest, run_id: int) -> Any:
     """One run with each step against its due time."""
     return run_body(selectors.switch_run_get(user=_user(request), run_id=run_id))
@@ -256,7 +256,7 @@ class DoneIn(Schema):
 
 
 @router.post(
-    "/readiness/switch-runs/{run_id}/steps/{step_id}/done", response={200: RunOut, **ERRORS}
+    "/readiness/switch-runs/{run_id}/steps/{step_id}/done", response={200: SwitchRunOut, **ERRORS}
 )
 def step_done(request: HttpRequest, run_id: int, step_id: int, payload: DoneIn) -> HttpResponse:
     """Check off one step with the time now."""
