@@ -229,7 +229,7 @@ def requisition_action(request: HttpRequest, requisition_id: int, action: str) -
                 user=user, requisition_id=requisition_id, reason=comment
             )
         else:
-            raise Invalid("Unknown action", [FieldError("action", action)])
+            raise Invalid(_("Unknown action"), [FieldError("action", action)])
         return {"id": req.pk}
 
     try:

@@ -4,6 +4,7 @@ document selector (a shipment is visible when either end is)."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import User
@@ -33,5 +34,5 @@ def shipment_get(*, user: User, document_id: int) -> Document:
     """One visible shipment with lines, lots and discrepancies. Raises NotFound."""
     document = document_get(user=user, document_id=document_id)
     if document.kind != DocumentKind.SHIPMENT:
-        raise NotFound("No such shipment")
+        raise NotFound(_("No such shipment"))
     return document

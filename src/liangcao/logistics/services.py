@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import FieldError, Forbidden, Invalid
 from liangcao.logistics.models import ShipmentTransport
@@ -34,10 +35,12 @@ def shipment_transport_set(
         "note": (note, 300),
     }
     errors = [
-        FieldError(k, f"at most {n} characters") for k, (v, n) in fields.items() if len(v) > n
+        FieldError(k, _("at most %(count)s characters") % {"count": n})
+        for k, (v, n) in fields.items()
+        if len(v) > n
     ]
     if errors:
-        raise Invalid("Transport details are invalid", errors)
+        raise Invalid(_("Transport details are invalid"), errors)
     with transaction.atomic(durable=True):
         document = shipment_get(user=user, document_id=document_id)
         if (
@@ -45,8 +48,10 @@ def shipment_transport_set(
             .filter(pk=document.source_site_id or 0)
             .exists()
         ):
-            raise Forbidden("Only the source's dispatchers, keepers or commanders assign transport")
-        transport, _ = ShipmentTransport.objects.update_or_create(
+            raise Forbidden(
+                _("Only the source's dispatchers, keepers or commanders assign transport")
+            )
+        transport, _created = ShipmentTransport.objects.update_or_create(
             document=document,
             defaults={
                 "vehicle_plate": vehicle_plate.strip(),
