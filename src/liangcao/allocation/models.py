@@ -29,7 +29,7 @@ class RunStatus(models.TextChoices):
 
 # How each policy of the engine (engine/model.py POLICIES) reads on a page.
 POLICY_LABELS = {
-    "priority_leximin": _("Priority classes first, then the fairest fill"),
+    "priority_leximin": _("Priority first, fairest fill"),
     "proportional": _("Proportional to demand"),
     "fcfs": _("First come, first served"),
 }
