@@ -11,8 +11,10 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -86,6 +88,20 @@ def user_named(demo: DemoResult) -> Callable[[str], User]:
         return User.objects.get(username=username)
 
     return get
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request leaves its own language active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """English messages for a test that calls services directly (zh-hans is the default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ def test_commander_runs_overrides_and_commits_through_the_pages(
     html = client.get(response["Location"]).content.decode()
     assert run.status == RunStatus.PROPOSED
     assert 'data-testid="by-class"' in html and 'data-testid="baselines"' in html
-    assert "fcfs" in html and "proportional" in html
+    # The baselines by their Chinese names, not their codes (fcfs, proportional).
+    assert "先到先得" in html and "按需求比例分配" in html and "fcfs" not in html
     first = run.result["allocations"][0]
     page = client.get(f"/allocation/runs/{run.pk}/")
     client.post(

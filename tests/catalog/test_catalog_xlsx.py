@@ -72,6 +72,7 @@ def test_new_items_and_kits_are_created(demo: DemoResult) -> None:
     assert lines == {"GOWN-X": 2, "MASK-N95": 4}
 
 
+@pytest.mark.usefixtures("english")
 def test_missing_column_is_refused_and_nothing_changes(demo: DemoResult) -> None:
     before = snapshot()
     headers = [c for c in ITEM_COLUMNS if c != "unit"]
@@ -81,6 +82,7 @@ def test_missing_column_is_refused_and_nothing_changes(demo: DemoResult) -> None
     assert snapshot() == before
 
 
+@pytest.mark.usefixtures("english")
 def test_duplicate_code_and_bad_rows_are_all_reported(demo: DemoResult) -> None:
     before = snapshot()
     rows = [
@@ -115,6 +117,7 @@ def test_kit_naming_an_unknown_item_is_refused(demo: DemoResult) -> None:
     assert snapshot() == before
 
 
+@pytest.mark.usefixtures("english")
 def test_not_a_workbook_is_refused(demo: DemoResult) -> None:
     with pytest.raises(Invalid, match=r"Not a readable \.xlsx file"):
         catalog_import_xlsx(content=b"name,code\nx,y\n")
@@ -127,7 +130,7 @@ def test_city_procurement_officer_imports_through_the_web(
     bad = workbook([GOOD, GOOD])
     response = client.post("/catalog/import/", {"file": io.BytesIO(bad)})
     assert response.status_code == 422
-    assert "duplicate code" in response.content.decode()
+    assert "重复（首次出现在第 2 行）" in response.content.decode()  # the page is in Chinese
     assert not Item.objects.filter(code="GOWN-X").exists()
     upload = io.BytesIO(workbook([GOOD]))
     upload.name = "catalog.xlsx"

@@ -65,7 +65,7 @@ def test_blank_token_name_is_a_field_error(client_for: Callable[[str], Client]) 
         "/api/v1/me/tokens", {"name": "  "}, content_type="application/json"
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "name", "message": "1 to 100 characters"}]
+    assert response.json()["errors"] == [{"field": "name", "message": "1 至 100 个字符"}]
 
 
 def test_malformed_body_is_a_field_error(client_for: Callable[[str], Client]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from liangcao.allocation import services as allocation
 from liangcao.demand import receivers
@@ -95,7 +96,7 @@ def test_a_list_line_is_never_allocated_more_than_it_asked_for(
         to_site_id=line.requisition.site_id,
         lines=[LineSpec(item_id=line.item_id, quantity=5)],
     )
-    with pytest.raises(Conflict, match="still open"):
+    with translation.override("en"), pytest.raises(Conflict, match="still open"):
         requisition_record_shipment(
             user=user_named("city-commander"),
             requisition_id=line.requisition_id,

@@ -97,7 +97,7 @@ def test_asking_for_more_than_there_is_answers_409_naming_item_site_and_quantity
     )
     assert response.status_code == 409
     message = response.json()["message"]
-    assert "THERMO-IR" in message and "depot-city" in message and "12 available" in message
+    assert "THERMO-IR" in message and "depot-city" in message and "可用 12" in message
 
 
 def test_bad_lines_answer_422_with_the_field(

@@ -47,6 +47,7 @@ def test_receipt_then_issue_leaves_the_difference_and_the_ledger_checks_out(stoc
     assert ledger_verify().ok
 
 
+@pytest.mark.usefixtures("english")
 def test_issuing_more_than_available_is_a_conflict_naming_item_site_and_quantity(
     stock: Stock,
 ) -> None:
@@ -104,6 +105,7 @@ def test_receipt_of_a_lot_tracked_item_needs_its_lot_and_expiry(stock: Stock) ->
     assert not Movement.objects.exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_a_reservation_makes_stock_unavailable_until_the_shipment_is_cancelled(
     stock: Stock,
 ) -> None:
@@ -167,6 +169,7 @@ def test_a_shipment_travels_and_arrives_short_damaged_and_with_excess(stock: Sto
     assert ledger_verify().ok
 
 
+@pytest.mark.usefixtures("english")
 def test_a_reversal_restores_every_balance_and_cannot_be_repeated(stock: Stock) -> None:
     stock.receive("depot-city", "THERMO-IR", 50)
     item = stock.item("THERMO-IR")
@@ -188,6 +191,7 @@ def test_a_reversal_restores_every_balance_and_cannot_be_repeated(stock: Stock) 
     assert ledger_verify().ok
 
 
+@pytest.mark.usefixtures("english")
 def test_a_receipt_whose_stock_was_issued_cannot_be_reversed(stock: Stock) -> None:
     receipt = stock.receive("depot-city", "THERMO-IR", 10)
     services.issue_post(

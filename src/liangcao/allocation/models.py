@@ -27,6 +27,14 @@ class RunStatus(models.TextChoices):
     DISCARDED = "discarded", _("Discarded")
 
 
+# How each policy of the engine (engine/model.py POLICIES) reads on a page.
+POLICY_LABELS = {
+    "priority_leximin": _("Priority first, fairest fill"),
+    "proportional": _("Proportional to demand"),
+    "fcfs": _("First come, first served"),
+}
+
+
 class AllocationRun(models.Model):
     """One allocation of a level's pool to the open demand it serves."""
 
@@ -69,6 +77,10 @@ class AllocationRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @property
+    def policy_label(self) -> str:
+        return str(POLICY_LABELS.get(self.policy, self.policy))
 
 
 class AllocationOverride(models.Model):

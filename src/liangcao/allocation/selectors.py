@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.allocation.models import AllocationRun
 from liangcao.core.errors import NotFound
@@ -35,7 +36,7 @@ def run_get(*, user: User, run_id: int, lock: bool = False) -> AllocationRun:
         )
     run = qs.filter(pk=run_id).first()
     if run is None:
-        raise NotFound("No such allocation run")
+        raise NotFound(_("No such allocation run"))
     return run
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.allocation.instances import build_instance, line_pk
 from liangcao.allocation.models import AllocationOverride, AllocationRun, RunStatus
@@ -73,12 +74,15 @@ def allocation_run_start(
     from liangcao.allocation.tasks import execute_run
 
     if policy not in POLICIES:
-        raise Invalid("Unknown policy", [FieldError("policy", f"one of {', '.join(POLICIES)}")])
+        raise Invalid(
+            _("Unknown policy"),
+            [FieldError("policy", _("one of %(choices)s") % {"choices": ", ".join(POLICIES)})],
+        )
     with transaction.atomic(durable=True):
         if not node_list(user=user).filter(pk=node_id).exists():
-            raise NotFound("No such node")
+            raise NotFound(_("No such node"))
         if not _commands(user, node_id):
-            raise Forbidden("Only the level's commander allocates its pool")
+            raise Forbidden(_("Only the level's commander allocates its pool"))
         run = AllocationRun.objects.create(
             node_id=node_id,
             created_by=user,
@@ -172,23 +176,26 @@ def allocation_run_override(
     with transaction.atomic(durable=True):
         run = run_get(user=user, run_id=run_id, lock=True)
         if not _commands(user, run.node_id):
-            raise Forbidden("Only the level's commander overrides its allocation")
+            raise Forbidden(_("Only the level's commander overrides its allocation"))
         if run.status != RunStatus.PROPOSED:
-            raise Conflict(f"Run {run.pk} is {run.get_status_display()}; overrides need a proposal")
+            raise Conflict(
+                _("Run %(id)s is %(status)s; overrides need a proposal")
+                % {"id": run.pk, "status": run.get_status_display()}
+            )
         instance = run.instance or {}
         lines = {d["id"]: d for d in instance.get("demands", [])}
         allowed = {(c["source"], c["point"]) for c in instance.get("costs", [])}
         errors = []
         if not reason.strip():
-            errors.append(FieldError("reason", "an override needs a reason"))
+            errors.append(FieldError("reason", _("an override needs a reason")))
         if demand not in lines:
-            errors.append(FieldError("demand", "not a line of this run"))
+            errors.append(FieldError("demand", _("not a line of this run")))
         elif (source, lines[demand]["point"]) not in allowed:
-            errors.append(FieldError("source", "this source may not serve that line"))
+            errors.append(FieldError("source", _("this source may not serve that line")))
         if quantity < 0:
-            errors.append(FieldError("quantity", "at least 0"))
+            errors.append(FieldError("quantity", _("at least 0")))
         if errors:
-            raise Invalid("Invalid override", errors)
+            raise Invalid(_("Invalid override"), errors)
         AllocationOverride.objects.filter(run=run, demand=demand, source=source).delete()
         override = AllocationOverride.objects.create(
             run=run,
@@ -210,13 +217,24 @@ def allocation_run_override(
         )
         if given > lines[demand]["qty"]:
             raise Invalid(
-                "Too much for the line",
-                [FieldError("quantity", f"the line asks for {lines[demand]['qty']}")],
+                _("Too much for the line"),
+                [
+                    FieldError(
+                        "quantity",
+                        _("the line asks for %(quantity)s") % {"quantity": lines[demand]["qty"]},
+                    )
+                ],
             )
         if used > supply:
             raise Invalid(
-                "More than the source has",
-                [FieldError("quantity", f"{source} has {supply} of {item}")],
+                _("More than the source has"),
+                [
+                    FieldError(
+                        "quantity",
+                        _("%(source)s has %(supply)s of %(item)s")
+                        % {"source": source, "supply": supply, "item": item},
+                    )
+                ],
             )
         return override
 
@@ -234,11 +252,14 @@ def allocation_run_commit(*, user: User, run_id: int) -> AllocationRun:
     with transaction.atomic(durable=True):
         run = run_get(user=user, run_id=run_id, lock=True)
         if not _commands(user, run.node_id):
-            raise Forbidden("Only the level's commander commits its allocation")
+            raise Forbidden(_("Only the level's commander commits its allocation"))
         if run.status in (RunStatus.COMMITTING, RunStatus.COMMITTED):
             return run
         if run.status != RunStatus.PROPOSED:
-            raise Conflict(f"Run {run.pk} is {run.get_status_display()}; nothing to commit")
+            raise Conflict(
+                _("Run %(id)s is %(status)s; nothing to commit")
+                % {"id": run.pk, "status": run.get_status_display()}
+            )
         run.status = RunStatus.COMMITTING
         run.commit_progress = 0
         run.committed_by = user
@@ -259,9 +280,12 @@ def allocation_run_discard(*, user: User, run_id: int) -> AllocationRun:
     with transaction.atomic(durable=True):
         run = run_get(user=user, run_id=run_id, lock=True)
         if not _commands(user, run.node_id):
-            raise Forbidden("Only the level's commander discards its allocation")
+            raise Forbidden(_("Only the level's commander discards its allocation"))
         if run.status not in (RunStatus.PROPOSED, RunStatus.FAILED):
-            raise Conflict(f"Run {run.pk} is {run.get_status_display()}; it cannot be discarded")
+            raise Conflict(
+                _("Run %(id)s is %(status)s; it cannot be discarded")
+                % {"id": run.pk, "status": run.get_status_display()}
+            )
         run.status = RunStatus.DISCARDED
         run.finished_at = run.finished_at or timezone.now()
         run.save(update_fields=["status", "finished_at"])
@@ -333,7 +357,9 @@ def run_commit_execute(*, run_id: int) -> None:
             ],
             progress=progress,
         )
-        for document, ((_, requisition_id), quantities) in zip(documents, ordered, strict=True):
+        for document, ((_point, requisition_id), quantities) in zip(
+            documents, ordered, strict=True
+        ):
             requisition_record_shipment_step(
                 user=user,
                 requisition_id=requisition_id,

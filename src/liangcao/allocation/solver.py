@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from liangcao.allocation.engine import InstanceError, solve_json
 from liangcao.core.errors import FieldError, Invalid
 
@@ -15,7 +17,7 @@ def solve(instance: dict[str, Any], *, policy: str) -> dict[str, Any]:
         return solve_json(instance, policy=policy)
     except InstanceError as exc:
         raise Invalid(
-            "The allocation instance is invalid",
+            _("The allocation instance is invalid"),
             [
                 FieldError(p.field, f"{p.id}: {p.message}" if p.id else p.message)
                 for p in exc.problems

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangcao.allocation import selectors, services
-from liangcao.allocation.models import RunStatus
+from liangcao.allocation.models import POLICY_LABELS, RunStatus
 from liangcao.catalog.models import Category
 from liangcao.core.errors import DomainError
 from liangcao.core.xlsx import write_workbook
@@ -70,7 +70,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "nodes": _commanded_nodes(request),
         "categories": Category.choices,
         "regions": node_list(user=user).filter(depth__in=(1, 2)).order_by("depth", "code")[:300],
-        "policies": services.POLICIES,
+        "policies": [(p, POLICY_LABELS.get(p, p)) for p in services.POLICIES],
         "page": paginate(request, selectors.run_summaries(user=user)),
         "form_token": new_form_token(),
     }
@@ -108,7 +108,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "rows": rows[:500],
         "more": max(0, len(rows) - 500),
         "metrics": result.get("metrics"),
-        "baselines": run.baselines or {},
+        "baselines": {POLICY_LABELS.get(k, k): m for k, m in (run.baselines or {}).items()},
         "overrides": run.overrides.select_related("created_by"),
         "form_token": new_form_token(),
         "busy": run.status in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.COMMITTING),

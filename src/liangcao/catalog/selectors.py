@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item, Kit, KitLine
 from liangcao.catalog.services import ITEM_COLUMNS, KIT_COLUMNS
@@ -33,7 +34,7 @@ def item_get(*, item_id: int) -> Item:
     """One item. Raises NotFound."""
     item = Item.objects.filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item")
+        raise NotFound(_("No such item"))
     return item
 
 
@@ -47,7 +48,7 @@ def kit_get(*, kit_id: int) -> Kit:
     """One kit with its lines. Raises NotFound."""
     kit = kit_list().filter(pk=kit_id).first()
     if kit is None:
-        raise NotFound("No such kit")
+        raise NotFound(_("No such kit"))
     return kit
 
 

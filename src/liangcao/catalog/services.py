@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Category, Item, Kit, KitKind, KitLine, Unit
-from liangcao.core.errors import FieldError, Invalid
+from liangcao.core.errors import FieldError, Invalid, Message
 from liangcao.core.xlsx import SheetRow, read_sheet
 from liangcao.orgs.models import code_validator
 
@@ -50,16 +51,16 @@ class _RowChecker:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def fail(self, row: SheetRow, column: str, reason: str) -> None:
+    def fail(self, row: SheetRow, column: str, reason: Message) -> None:
         self.errors.append(FieldError(column, reason, row=row.number))
 
     def text(self, row: SheetRow, column: str, *, required: bool, max_len: int = 200) -> str:
         value = row.cells.get(column)
         text = "" if value is None else str(value).strip()
         if required and not text:
-            self.fail(row, column, "required")
+            self.fail(row, column, _("required"))
         elif len(text) > max_len:
-            self.fail(row, column, f"longer than {max_len} characters")
+            self.fail(row, column, _("longer than %(count)s characters") % {"count": max_len})
         return text
 
     def code(self, row: SheetRow, column: str) -> str:
@@ -68,7 +69,7 @@ class _RowChecker:
             try:
                 code_validator(text)
             except Exception:
-                self.fail(row, column, "letters, digits, '-' and '_' only")
+                self.fail(row, column, _("letters, digits, '-' and '_' only"))
         return text
 
     def choice(
@@ -78,7 +79,9 @@ class _RowChecker:
         if not text and default is not None:
             return default
         if text and text not in choices:
-            self.fail(row, column, f"must be one of {', '.join(choices)}")
+            self.fail(
+                row, column, _("must be one of %(choices)s") % {"choices": ", ".join(choices)}
+            )
         return text
 
     def boolean(self, row: SheetRow, column: str) -> bool:
@@ -89,14 +92,14 @@ class _RowChecker:
         if text in _YES:
             return True
         if text not in _NO:
-            self.fail(row, column, "must be yes or no")
+            self.fail(row, column, _("must be yes or no"))
         return False
 
     def integer(self, row: SheetRow, column: str, *, required: bool, minimum: int) -> int | None:
         value = row.cells.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(row, column, "required")
+                self.fail(row, column, _("required"))
             return None
         number: Any = value
         if isinstance(value, float) and value.is_integer():
@@ -107,10 +110,10 @@ class _RowChecker:
             except ValueError:
                 number = None
         if not isinstance(number, int) or isinstance(number, bool):
-            self.fail(row, column, "must be a whole number")
+            self.fail(row, column, _("must be a whole number"))
             return None
         if number < minimum:
-            self.fail(row, column, f"must be at least {minimum}")
+            self.fail(row, column, _("must be at least %(minimum)s") % {"minimum": minimum})
             return None
         return number
 
@@ -122,7 +125,7 @@ class _RowChecker:
             return [int(value)]
         parts = [p.strip() for p in str(value).replace("，", ",").split(",") if p.strip()]
         if not all(p.isdigit() and int(p) >= 1 for p in parts):
-            self.fail(row, column, "comma-separated whole numbers ≥ 1")
+            self.fail(row, column, _("comma-separated whole numbers ≥ 1"))
             return []
         return sorted({int(p) for p in parts})
 
@@ -143,12 +146,17 @@ def catalog_import_xlsx(*, content: bytes) -> ImportSummary:
     for row in item_rows:
         code = check.code(row, "code")
         if code in first_seen:
-            check.fail(row, "code", f"duplicate code {code!r} (first on row {first_seen[code]})")
+            check.fail(
+                row,
+                "code",
+                _("duplicate code %(code)r (first on row %(row)s)")
+                % {"code": code, "row": first_seen[code]},
+            )
         first_seen.setdefault(code, row.number)
         lot = check.boolean(row, "lot_tracked")
         expiry = check.boolean(row, "expiry_tracked")
         if expiry and not lot:
-            check.fail(row, "expiry_tracked", "expiry tracking needs lot tracking")
+            check.fail(row, "expiry_tracked", _("expiry tracking needs lot tracking"))
         items[code] = {
             "name_zh": check.text(row, "name_zh", required=True),
             "name_en": check.text(row, "name_en", required=False),
@@ -170,11 +178,13 @@ def catalog_import_xlsx(*, content: bytes) -> ImportSummary:
         kit_code = check.code(row, "kit_code")
         item_code = check.text(row, "item_code", required=True, max_len=40)
         if item_code and item_code not in known_items:
-            check.fail(row, "item_code", f"unknown item {item_code!r}")
+            check.fail(row, "item_code", _("unknown item %(code)r") % {"code": item_code})
         key = (kit_code, item_code)
         if key in kit_lines_seen:
             check.fail(
-                row, "item_code", f"item listed twice in kit (first on row {kit_lines_seen[key]})"
+                row,
+                "item_code",
+                _("item listed twice in kit (first on row %(row)s)") % {"row": kit_lines_seen[key]},
             )
         kit_lines_seen.setdefault(key, row.number)
         quantity = check.integer(row, "quantity", required=True, minimum=1)
@@ -191,7 +201,7 @@ def catalog_import_xlsx(*, content: bytes) -> ImportSummary:
         )
         kit["lines"][item_code] = quantity
     if check.errors:
-        raise Invalid("The catalog sheet has errors; nothing was imported", check.errors)
+        raise Invalid(_("The catalog sheet has errors; nothing was imported"), check.errors)
     return _catalog_apply(items=items, kits=kits)
 
 

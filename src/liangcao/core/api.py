@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -96,10 +97,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = [
-            {"field": _loc_to_field(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            {"field": _loc_to_field(e.get("loc", ())), "message": e.get("msg", _("invalid"))}
             for e in exc.errors
         ]
-        body = {"code": "invalid", "message": "Invalid input", "errors": errors}
+        body = {"code": "invalid", "message": _("Invalid input"), "errors": errors}
         return api.create_response(request, body, status=422)
 
     @api.exception_handler(HttpError)
@@ -112,23 +113,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(
-            request, {"code": "not_found", "message": "Not found"}, status=404
+            request, {"code": "not_found", "message": _("Not found")}, status=404
         )
 
     @api.exception_handler(DataError)
     def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
         # A value the schema let through but the column cannot hold (e.g. 2^40 as a quantity).
-        body = {"code": "invalid", "message": "A value is out of range for its field"}
+        body = {"code": "invalid", "message": _("A value is out of range for its field")}
         return api.create_response(request, body, status=422)
 
     @api.exception_handler(OverflowError)
     def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
-        body = {"code": "invalid", "message": "A number is too large"}
+        body = {"code": "invalid", "message": _("A number is too large")}
         return api.create_response(request, body, status=422)
 
     @api.exception_handler(AuthenticationError)
     def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        body = {"code": "unauthenticated", "message": "Sign in or send a Bearer token"}
+        body = {"code": "unauthenticated", "message": _("Sign in or send a Bearer token")}
         return api.create_response(request, body, status=401)
 
 

@@ -7,7 +7,18 @@ for invalid input, field-level errors). Anything else escaping a service is a bu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# A message may be a lazy translation (gettext_lazy): str() renders it in the active language.
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+    Message = _StrOrPromise
+else:
+    Message = str | Promise
 
 
 @dataclass(frozen=True)
@@ -15,11 +26,11 @@ class FieldError:
     """One problem with one input field (`row` set for spreadsheet rows)."""
 
     field: str
-    message: str
+    message: Message
     row: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"field": self.field, "message": self.message}
+        out: dict[str, object] = {"field": self.field, "message": str(self.message)}
         if self.row is not None:
             out["row"] = self.row
         return out
@@ -32,7 +43,7 @@ MAX_REPORTED = 200
 class DomainError(Exception):
     """Base of every error a service may raise on purpose."""
 
-    message: str
+    message: Message
     errors: list[FieldError] = field(default_factory=list)
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
@@ -41,13 +52,16 @@ class DomainError(Exception):
         # An answer stays short: a spreadsheet with 100,000 bad rows reports the first ones.
         if len(self.errors) > MAX_REPORTED:
             more = len(self.errors) - MAX_REPORTED
-            self.errors = [*self.errors[:MAX_REPORTED], FieldError("…", f"and {more} more")]
+            self.errors = [
+                *self.errors[:MAX_REPORTED],
+                FieldError("…", _("and %(count)d more") % {"count": more}),
+            ]
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
     def as_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"code": self.code, "message": self.message}
+        body: dict[str, object] = {"code": self.code, "message": str(self.message)}
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
         return body

@@ -30,6 +30,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import BadRequest, Conflict, FieldError, Invalid
 from liangcao.core.models import IdempotencyKey, IdempotencyState
@@ -59,12 +60,13 @@ def _checked_key(key: str | None) -> str:
     key = (key or "").strip()
     if not key:
         raise BadRequest(
-            f"The {HEADER} header is required for this request",
-            [FieldError(HEADER, "missing")],
+            _("The %(header)s header is required for this request") % {"header": HEADER},
+            [FieldError(HEADER, _("missing"))],
         )
     if len(key) > MAX_KEY_LENGTH:
         raise BadRequest(
-            f"{HEADER} is too long", [FieldError(HEADER, f"at most {MAX_KEY_LENGTH} characters")]
+            _("%(header)s is too long") % {"header": HEADER},
+            [FieldError(HEADER, _("at most %(count)s characters") % {"count": MAX_KEY_LENGTH})],
         )
     return key
 
@@ -102,13 +104,16 @@ def _claim(*, user_id: int, key: str, fingerprint: str) -> tuple[int, Any] | Sto
             return existing.pk, now
         if existing.fingerprint != fingerprint:
             raise Invalid(
-                f"{HEADER} was already used for a different request",
-                [FieldError(HEADER, "reused with a different method, path or body")],
+                _("%(header)s was already used for a different request") % {"header": HEADER},
+                [FieldError(HEADER, _("reused with a different method, path or body"))],
             )
         if existing.state == IdempotencyState.DONE:
             return StoredResponse(existing.status_code or 200, existing.response_body, True)
         if existing.started_at > now - STALE_AFTER:
-            raise Conflict(f"A request with this {HEADER} is still in progress; retry shortly")
+            raise Conflict(
+                _("A request with this %(header)s is still in progress; retry shortly")
+                % {"header": HEADER}
+            )
         # The first attempt died (its worker crashed or timed out): take the key over.
         existing.started_at = now
         existing.save(update_fields=["started_at"])
@@ -161,11 +166,11 @@ def idempotent_response(
     key = _checked_key(request.headers.get(HEADER))
     user_id = request.user.pk
     if not isinstance(user_id, int):
-        raise BadRequest("Idempotent requests need a signed-in user")
+        raise BadRequest(_("Idempotent requests need a signed-in user"))
     try:
         data = json.loads(request.body or b"null")
     except ValueError:
-        raise BadRequest("The request body is not valid JSON") from None
+        raise BadRequest(_("The request body is not valid JSON")) from None
     fingerprint = request_fingerprint(method=request.method or "POST", path=request.path, data=data)
 
     def call() -> tuple[int, str]:
@@ -183,5 +188,5 @@ def idempotency_key_purge(*, older_than: timedelta = KEEP) -> int:
     """Delete finished keys older than `older_than` (never less than `KEEP`); returns the count."""
     cutoff = timezone.now() - max(older_than, KEEP)
     with transaction.atomic(durable=True):
-        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+        deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 MAX_STRING = 10_000
 MAX_INT = 2**63 - 1
@@ -25,17 +27,17 @@ MAX_INT = 2**63 - 1
 def _problems(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         if "\x00" in value:
-            yield path, "must not contain NUL characters"
+            yield path, _("must not contain NUL characters")
         if len(value) > MAX_STRING:
-            yield path, f"at most {MAX_STRING} characters"
+            yield path, _("at most %(count)s characters") % {"count": MAX_STRING}
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if abs(value) > MAX_INT:
-            yield path, f"out of range (at most {MAX_INT})"
+            yield path, _("out of range (at most %(maximum)s)") % {"maximum": MAX_INT}
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            yield path, "must be a finite number"
+            yield path, _("must be a finite number")
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _problems(key, f"{path}.{key}" if path else str(key))
@@ -47,14 +49,14 @@ def _problems(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def _query_problems(request: HttpRequest) -> Iterator[tuple[str, str]]:
     if "\x00" in request.path:
-        yield "path", "must not contain NUL characters"
+        yield "path", _("must not contain NUL characters")
     for key, values in request.GET.lists():
         for value in values:
             yield from _problems(key, key)
             yield from _problems(value, key)
             text = value.strip()
             if text.lstrip("-").isdigit() and abs(int(text)) > MAX_INT:
-                yield key, f"out of range (at most {MAX_INT})"
+                yield key, _("out of range (at most %(maximum)s)") % {"maximum": MAX_INT}
 
 
 def _body_problems(request: HttpRequest) -> Iterator[tuple[str, str]]:
@@ -80,12 +82,16 @@ class InputGuard:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            problems = list(_query_problems(request)) + list(_body_problems(request))
-        except RequestDataTooBig:
-            return self._reject(request, 413, "too_large", "The request body is too large", [])
-        if problems:
-            return self._reject(request, 422, "invalid", "Invalid input", problems[:50])
+        # This guard runs before LocaleMiddleware: its answers use the request's language.
+        with translation.override(translation.get_language_from_request(request)):
+            try:
+                problems = list(_query_problems(request)) + list(_body_problems(request))
+            except RequestDataTooBig:
+                return self._reject(
+                    request, 413, "too_large", _("The request body is too large"), []
+                )
+            if problems:
+                return self._reject(request, 422, "invalid", _("Invalid input"), problems[:50])
         return self.get_response(request)
 
     @staticmethod

@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import FieldError, Invalid, NotFound
 from liangcao.core.models import ApiToken, token_digest
@@ -20,7 +21,7 @@ def api_token_create(*, user_id: int, name: str) -> tuple[ApiToken, str]:
     """
     name = name.strip()
     if not name or len(name) > 100:
-        raise Invalid("Token name is invalid", [FieldError("name", "1 to 100 characters")])
+        raise Invalid(_("Token name is invalid"), [FieldError("name", _("1 to 100 characters"))])
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic(durable=True):
         token = ApiToken.objects.create(
@@ -34,7 +35,7 @@ def api_token_revoke(*, user_id: int, token_id: int) -> ApiToken:
     with transaction.atomic(durable=True):
         token = ApiToken.objects.select_for_update().filter(user_id=user_id, pk=token_id).first()
         if token is None:
-            raise NotFound("No such token")
+            raise NotFound(_("No such token"))
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])

@@ -13,6 +13,7 @@ from typing import Any
 from zipfile import BadZipFile
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -36,8 +37,14 @@ def check_upload_size(size: int) -> None:
     limit = settings.UPLOAD_MAX_BYTES
     if size > limit:
         raise Invalid(
-            "The file is too large",
-            [FieldError("file", f"at most {limit // 1_000_000} MB ({limit} bytes)")],
+            _("The file is too large"),
+            [
+                FieldError(
+                    "file",
+                    _("at most %(mb)s MB (%(bytes)s bytes)")
+                    % {"mb": limit // 1_000_000, "bytes": limit},
+                )
+            ],
         )
 
 
@@ -67,31 +74,43 @@ def read_sheet(
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise Invalid(
-            "Not a readable .xlsx file", [FieldError("file", f"cannot open workbook: {exc}")]
+            _("Not a readable .xlsx file"),
+            [FieldError("file", _("cannot open workbook: %(error)s") % {"error": exc})],
         ) from None
     try:
         if sheet not in book.sheetnames:
             if not must_exist:
                 return []
             raise Invalid(
-                f"Sheet {sheet!r} is missing",
-                [FieldError("sheet", f"missing sheet {sheet!r}; found {book.sheetnames}")],
+                _("Sheet %(sheet)r is missing") % {"sheet": sheet},
+                [
+                    FieldError(
+                        "sheet",
+                        _("missing sheet %(sheet)r; found %(found)s")
+                        % {"sheet": sheet, "found": book.sheetnames},
+                    )
+                ],
             )
         rows = book[sheet].iter_rows(min_row=header_row, values_only=True)
         header_cells = next(rows, None)
         headers = [str(h).strip() if h is not None else "" for h in (header_cells or ())]
         at = header_row
-        errors = [FieldError(c, "missing column", row=at) for c in required if c not in headers]
+        errors = [FieldError(c, _("missing column"), row=at) for c in required if c not in headers]
         known = set(required) | set(optional)
-        errors += [FieldError(h, "unknown column", row=at) for h in headers if h and h not in known]
+        errors += [
+            FieldError(h, _("unknown column"), row=at) for h in headers if h and h not in known
+        ]
         dupes = {h for h in headers if h and headers.count(h) > 1}
-        errors += [FieldError(h, "column appears twice", row=at) for h in sorted(dupes)]
+        errors += [FieldError(h, _("column appears twice"), row=at) for h in sorted(dupes)]
         if errors:
-            raise Invalid(f"Sheet {sheet!r} has bad columns", errors)
+            raise Invalid(_("Sheet %(sheet)r has bad columns") % {"sheet": sheet}, errors)
         out: list[SheetRow] = []
         for number, values in enumerate(rows, start=header_row + 1):
             if number > MAX_ROWS:
-                raise Invalid("Sheet too long", [FieldError("sheet", f"more than {MAX_ROWS} rows")])
+                raise Invalid(
+                    _("Sheet too long"),
+                    [FieldError("sheet", _("more than %(count)s rows") % {"count": MAX_ROWS})],
+                )
             cells = {
                 h: (v.strip() if isinstance(v, str) else v)
                 for h, v in zip(headers, values, strict=False)

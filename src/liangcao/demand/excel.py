@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -101,19 +102,25 @@ def _parse(rows: Iterable[Any]) -> tuple[list[tuple[int, LineIn]], list[FieldErr
             continue  # a formula-only row of the template
         bad = len(errors)
         if not code:
-            errors.append(FieldError("item_code", "required", row=row.number))
+            errors.append(FieldError("item_code", _("required"), row=row.number))
         elif code not in known:
-            errors.append(FieldError("item_code", f"unknown item {code!r}", row=row.number))
+            errors.append(
+                FieldError("item_code", _("unknown item %(code)r") % {"code": code}, row=row.number)
+            )
         elif code in first_row:
             errors.append(
-                FieldError("item_code", f"{code} already on row {first_row[code]}", row=row.number)
+                FieldError(
+                    "item_code",
+                    _("%(code)s already on row %(row)s") % {"code": code, "row": first_row[code]},
+                    row=row.number,
+                )
             )
         raw = cells.get("quantity")
         quantity = int(raw) if isinstance(raw, int | float) and float(raw).is_integer() else None
         if isinstance(raw, str) and raw.strip().isdigit():
             quantity = int(raw.strip())
         if quantity is None or quantity < 1:
-            errors.append(FieldError("quantity", "a whole number of at least 1", row=row.number))
+            errors.append(FieldError("quantity", _("a whole number of at least 1"), row=row.number))
         needed = cells.get("needed_by")
         needed_by: date | None = None
         if isinstance(needed, datetime):
@@ -124,10 +131,16 @@ def _parse(rows: Iterable[Any]) -> tuple[list[tuple[int, LineIn]], list[FieldErr
             try:
                 needed_by = date.fromisoformat(str(needed).strip())
             except ValueError:
-                errors.append(FieldError("needed_by", "a date like 2022-01-20", row=row.number))
+                errors.append(FieldError("needed_by", _("a date like 2022-01-20"), row=row.number))
         justification = str(cells.get("justification") or "").strip()
         if len(justification) > 500:
-            errors.append(FieldError("justification", "at most 500 characters", row=row.number))
+            errors.append(
+                FieldError(
+                    "justification",
+                    _("at most %(count)s characters") % {"count": 500},
+                    row=row.number,
+                )
+            )
         if len(errors) == bad and quantity is not None:
             first_row[code] = row.number
             lines.append((row.number, LineIn(code, quantity, needed_by, justification)))
@@ -153,11 +166,11 @@ def demand_import_xlsx(
     )
     lines, errors = _parse(rows)
     if errors and not only_valid_rows:
-        raise Invalid("The demand list has bad rows; nothing was imported", errors)
+        raise Invalid(_("The demand list has bad rows; nothing was imported"), errors)
     if not lines:
-        raise Invalid("No valid rows to import", errors or [FieldError("sheet", "no lines")])
+        raise Invalid(_("No valid rows to import"), errors or [FieldError("sheet", _("no lines"))])
     req = requisition_create(
-        user=user, site_id=site_id, lines=[line for _, line in lines], submit=submit
+        user=user, site_id=site_id, lines=[line for _row, line in lines], submit=submit
     )
     return ImportResult(req, len(lines), errors)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.demand.models import (
@@ -74,7 +75,7 @@ def requisition_get(*, user: User, requisition_id: int) -> Requisition:
         .first()
     )
     if req is None:
-        raise NotFound("No such requisition")
+        raise NotFound(_("No such requisition"))
     return req
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
@@ -76,15 +77,19 @@ def _locked(user: User, requisition_id: int) -> Requisition:
         .first()
     )
     if req is None:
-        raise NotFound("No such requisition")
+        raise NotFound(_("No such requisition"))
     return req
 
 
 def _require_state(req: Requisition, *states: str) -> None:
     if req.state not in states:
         raise Conflict(
-            f"Requisition {req.number} is {req.get_state_display()}; this needs "
-            + " or ".join(str(RequisitionState(s).label) for s in states)
+            _("Requisition %(number)s is %(state)s; this needs %(states)s")
+            % {
+                "number": req.number,
+                "state": req.get_state_display(),
+                "states": str(_(" or ")).join(str(RequisitionState(s).label) for s in states),
+            }
         )
 
 
@@ -139,27 +144,42 @@ def _save_state(req: Requisition) -> None:
 def _check_lines(lines: Sequence[LineIn], errors: list[FieldError]) -> dict[str, Item]:
     """Items by code; appends a FieldError for each bad line."""
     if not lines:
-        errors.append(FieldError("lines", "at least one line"))
+        errors.append(FieldError("lines", _("at least one line")))
     codes = [ln.item_code for ln in lines]
     items = {i.code: i for i in Item.objects.filter(code__in=codes, is_active=True)}
     seen: set[str] = set()
     for index, line in enumerate(lines):
         if line.item_code not in items:
-            errors.append(FieldError(f"lines[{index}].item", f"unknown item {line.item_code!r}"))
+            errors.append(
+                FieldError(
+                    f"lines[{index}].item", _("unknown item %(code)r") % {"code": line.item_code}
+                )
+            )
         if line.item_code in seen:
-            errors.append(FieldError(f"lines[{index}].item", f"{line.item_code} is listed twice"))
+            errors.append(
+                FieldError(
+                    f"lines[{index}].item", _("%(code)s is listed twice") % {"code": line.item_code}
+                )
+            )
         seen.add(line.item_code)
         if not isinstance(line.quantity, int) or line.quantity < 1:
-            errors.append(FieldError(f"lines[{index}].quantity", "a whole number of at least 1"))
+            errors.append(FieldError(f"lines[{index}].quantity", _("a whole number of at least 1")))
         elif line.quantity > (
             limit := (
                 getattr(items.get(line.item_code), "max_line_quantity", None)
                 or settings.LEDGER_MAX_LINE_QUANTITY
             )
         ):
-            errors.append(FieldError(f"lines[{index}].quantity", f"at most {limit}"))
+            errors.append(
+                FieldError(f"lines[{index}].quantity", _("at most %(limit)s") % {"limit": limit})
+            )
         if len(line.justification) > 500:
-            errors.append(FieldError(f"lines[{index}].justification", "at most 500 characters"))
+            errors.append(
+                FieldError(
+                    f"lines[{index}].justification",
+                    _("at most %(count)s characters") % {"count": 500},
+                )
+            )
     return items
 
 
@@ -182,18 +202,22 @@ def requisition_create(
     with transaction.atomic(durable=True):
         site = site_list(user=user).filter(pk=site_id).first()
         if site is None:
-            raise NotFound("No such site")
+            raise NotFound(_("No such site"))
         if not site_list(user=user, roles=REQUESTING_ROLES).filter(pk=site_id).exists():
-            raise Forbidden("Only the site's requesters or commanders file its demand lists")
+            raise Forbidden(_("Only the site's requesters or commanders file its demand lists"))
         errors: list[FieldError] = []
         items = _check_lines(lines, errors)
         if priority_class is not None:
             if not 1 <= priority_class <= MAX_PRIORITY_CLASS:
-                errors.append(FieldError("priority_class", f"1 to {MAX_PRIORITY_CLASS}"))
+                errors.append(
+                    FieldError(
+                        "priority_class", _("1 to %(maximum)s") % {"maximum": MAX_PRIORITY_CLASS}
+                    )
+                )
             if priority_class != site.priority_class and not priority_reason.strip():
-                errors.append(FieldError("priority_reason", "a reason is required to override"))
+                errors.append(FieldError("priority_reason", _("a reason is required to override")))
         if errors:
-            raise Invalid("The demand list has errors", errors)
+            raise Invalid(_("The demand list has errors"), errors)
         req = Requisition.objects.create(
             number=f"tmp-{timezone.now().timestamp()}-{user.pk}",
             site=site,
@@ -249,7 +273,7 @@ def requisition_submit(*, user: User, requisition_id: int) -> Requisition:
     with transaction.atomic(durable=True):
         req = _locked(user, requisition_id)
         if not site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists():
-            raise Forbidden("Only the site's requesters or commanders submit its demand lists")
+            raise Forbidden(_("Only the site's requesters or commanders submit its demand lists"))
         _require_state(req, RequisitionState.DRAFT)
         _submit(req)
         return req
@@ -284,12 +308,17 @@ def requisition_sign(
             RequisitionState.CLOSED,
         }:
             raise Conflict(
-                f"Requisition {req.number} has nothing to sign ({req.get_state_display()})"
+                _("Requisition %(number)s has nothing to sign (%(state)s)")
+                % {"number": req.number, "state": req.get_state_display()}
             )
         if not _may_sign_at(user, signature.node_id):
-            raise Forbidden(f"The next signature is due at {signature.node.name}")
+            raise Forbidden(
+                _("The next signature is due at %(node)s") % {"node": signature.node.name}
+            )
         if not approve and not comment.strip():
-            raise Invalid("Give a reason", [FieldError("comment", "a rejection needs a reason")])
+            raise Invalid(
+                _("Give a reason"), [FieldError("comment", _("a rejection needs a reason"))]
+            )
         lines = {ln.pk: ln for ln in req.lines.select_for_update()}
         errors = []
         for line_id, quantity in (approved_quantities or {}).items():
@@ -301,16 +330,21 @@ def requisition_sign(
             )
             if line is None:
                 errors.append(
-                    FieldError(f"approved_quantities.{line_id}", "not a line of this list")
+                    FieldError(f"approved_quantities.{line_id}", _("not a line of this list"))
                 )
             elif ceiling is not None and not 0 <= quantity <= ceiling:
-                errors.append(FieldError(f"approved_quantities.{line_id}", f"0 to {ceiling}"))
+                errors.append(
+                    FieldError(
+                        f"approved_quantities.{line_id}",
+                        _("0 to %(maximum)s") % {"maximum": ceiling},
+                    )
+                )
             elif line.allocated + line.escalated > quantity:
                 errors.append(
-                    FieldError(f"approved_quantities.{line_id}", "below what is already served")
+                    FieldError(f"approved_quantities.{line_id}", _("below what is already served"))
                 )
         if errors:
-            raise Invalid("Approved quantities are invalid", errors)
+            raise Invalid(_("Approved quantities are invalid"), errors)
         signature.decision = SignatureDecision.APPROVED if approve else SignatureDecision.REJECTED
         signature.signed_by = user
         signature.signed_at = timezone.now()
@@ -341,10 +375,12 @@ def requisition_fast_track(*, user: User, requisition_id: int, reason: str) -> R
         req = _locked(user, requisition_id)
         _require_state(req, RequisitionState.SUBMITTED)
         if not reason.strip():
-            raise Invalid("Give a reason", [FieldError("reason", "fast-track needs a reason")])
+            raise Invalid(
+                _("Give a reason"), [FieldError("reason", _("fast-track needs a reason"))]
+            )
         levels = list(req.signatures.values_list("node_id", flat=True))
         if not any(_may_sign_at(user, node_id) for node_id in levels):
-            raise Forbidden("Only an approver or commander of a signing level can fast-track")
+            raise Forbidden(_("Only an approver or commander of a signing level can fast-track"))
         req.is_fast_tracked = True
         req.fast_track_reason = reason.strip()
         req.fast_tracked_by = user
@@ -382,23 +418,34 @@ def requisition_escalate(
             RequisitionState.ALLOCATED,
         )
         if not _may_sign_at(user, req.serving_node_id):
-            raise Forbidden(f"Only {req.serving_node.name} can escalate what it cannot cover")
+            raise Forbidden(
+                _("Only %(node)s can escalate what it cannot cover")
+                % {"node": req.serving_node.name}
+            )
         parent: Node | None = req.serving_node.parent
         if parent is None:
-            raise Conflict(f"{req.serving_node.name} is the top of the tree: nothing above to ask")
+            raise Conflict(
+                _("%(node)s is the top of the tree: nothing above to ask")
+                % {"node": req.serving_node.name}
+            )
         lines = {ln.pk: ln for ln in req.lines.select_for_update().select_related("item")}
         errors = []
         wanted = {k: v for k, v in quantities.items() if v}
         if not wanted:
-            errors.append(FieldError("quantities", "escalate at least one unit"))
+            errors.append(FieldError("quantities", _("escalate at least one unit")))
         for line_id, quantity in wanted.items():
             line = lines.get(line_id)
             if line is None:
-                errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
+                errors.append(FieldError(f"quantities.{line_id}", _("not a line of this list")))
             elif not 1 <= quantity <= line.open_quantity:
-                errors.append(FieldError(f"quantities.{line_id}", f"1 to {line.open_quantity}"))
+                errors.append(
+                    FieldError(
+                        f"quantities.{line_id}",
+                        _("1 to %(maximum)s") % {"maximum": line.open_quantity},
+                    )
+                )
         if errors:
-            raise Invalid("Escalated quantities are invalid", errors)
+            raise Invalid(_("Escalated quantities are invalid"), errors)
         child = Requisition.objects.create(
             number=f"tmp-esc-{req.pk}-{timezone.now().timestamp()}",
             site=req.site,
@@ -447,14 +494,16 @@ def requisition_cancel(*, user: User, requisition_id: int, reason: str) -> Requi
             site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists()
             or _may_sign_at(user, req.serving_node_id)
         ):
-            raise Forbidden("Only the site's requesters or the serving level can cancel")
+            raise Forbidden(_("Only the site's requesters or the serving level can cancel"))
         _require_state(
             req, RequisitionState.DRAFT, RequisitionState.SUBMITTED, RequisitionState.APPROVED
         )
         if not reason.strip():
-            raise Invalid("Give a reason", [FieldError("reason", "cancelling needs a reason")])
+            raise Invalid(
+                _("Give a reason"), [FieldError("reason", _("cancelling needs a reason"))]
+            )
         if req.lines.filter(allocated__gt=0).exists() or req.lines.filter(escalated__gt=0).exists():
-            raise Conflict("Part of this list is already allocated or escalated")
+            raise Conflict(_("Part of this list is already allocated or escalated"))
         req.state = RequisitionState.CANCELLED
         req.end_reason = reason.strip()
         req.save(update_fields=["state", "end_reason"])
@@ -506,7 +555,7 @@ def requisition_record_shipment_step(
 
     req = _locked(user, requisition_id)
     if not _may_act_for(user, req.serving_node_id):
-        raise Forbidden("Only commanders or approvers of the serving level or above allocate")
+        raise Forbidden(_("Only commanders or approvers of the serving level or above allocate"))
     _require_state(
         req,
         RequisitionState.APPROVED,
@@ -515,17 +564,17 @@ def requisition_record_shipment_step(
     )
     by_item = shipment_lines_to(document_id=document_id, dest_site_id=req.site_id)
     if by_item is None:
-        raise Invalid("Not a shipment to this site", [FieldError("document_id", "unknown")])
+        raise Invalid(_("Not a shipment to this site"), [FieldError("document_id", _("unknown"))])
     lines = {ln.pk: ln for ln in req.lines.select_related("item")}
     errors = []
     for line_id in quantities:
         line = lines.get(line_id)
         if line is None:
-            errors.append(FieldError(f"quantities.{line_id}", "not a line of this list"))
+            errors.append(FieldError(f"quantities.{line_id}", _("not a line of this list")))
         elif line.item_id not in by_item:
-            errors.append(FieldError(f"quantities.{line_id}", "the shipment has no such item"))
+            errors.append(FieldError(f"quantities.{line_id}", _("the shipment has no such item")))
     if errors:
-        raise Invalid("Cannot record this shipment", errors)
+        raise Invalid(_("Cannot record this shipment"), errors)
     recorded = set(
         Fulfilment.objects.filter(line__in=list(quantities), document_id=document_id).values_list(
             "line_id", flat=True
@@ -537,7 +586,8 @@ def requisition_record_shipment_step(
             continue
         if quantity > line.open_quantity:
             raise Conflict(
-                f"{line.item.code}: {quantity} is more than the {line.open_quantity} still open"
+                _("%(item)s: %(quantity)s is more than the %(open)s still open")
+                % {"item": line.item.code, "quantity": quantity, "open": line.open_quantity}
             )
         Fulfilment.objects.create(
             line=line,
@@ -609,7 +659,7 @@ def requisition_close(*, user: User, requisition_id: int, comment: str = "") -> 
             site_list(user=user, roles=REQUESTING_ROLES).filter(pk=req.site_id).exists()
             or _may_act_for(user, req.serving_node_id)
         ):
-            raise Forbidden("Only the site's requesters or the serving level close a list")
+            raise Forbidden(_("Only the site's requesters or the serving level close a list"))
         _refresh_line_progress(req)
         _save_state(req)
         _require_state(req, RequisitionState.DISPATCHED, RequisitionState.RECEIVED)
@@ -620,7 +670,9 @@ def requisition_close(*, user: User, requisition_id: int, comment: str = "") -> 
         )
         states = shipment_line_states(line_ids=served)
         if any(st.document_state in OPEN_SHIPMENT_STATES for st in states.values()):
-            raise Conflict(f"Requisition {req.number} still has shipments on the way")
+            raise Conflict(
+                _("Requisition %(number)s still has shipments on the way") % {"number": req.number}
+            )
         req.state = RequisitionState.CLOSED
         req.closed_at = timezone.now()
         req.end_reason = comment.strip()

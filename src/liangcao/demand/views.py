@@ -114,7 +114,7 @@ def requisition_new(request: HttpRequest) -> HttpResponse:
         site_id = _int(request.POST.get("site"))
         try:
             if site_id is None:
-                raise Invalid(_("Choose the requesting site"), [FieldError("site", "required")])
+                raise Invalid(_("Choose the requesting site"), [FieldError("site", _("required"))])
             upload = request.FILES.get("file")
             if upload is not None:
                 result = excel.demand_import_xlsx(
@@ -229,7 +229,7 @@ def requisition_action(request: HttpRequest, requisition_id: int, action: str) -
                 user=user, requisition_id=requisition_id, reason=comment
             )
         else:
-            raise Invalid("Unknown action", [FieldError("action", action)])
+            raise Invalid(_("Unknown action"), [FieldError("action", action)])
         return {"id": req.pk}
 
     try:

@@ -5,6 +5,7 @@ depot."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.logistics.models import RoutePlan, RoutePlanStop
@@ -35,7 +36,7 @@ def shipment_get(*, user: User, document_id: int) -> Document:
     """One visible shipment with lines, lots and discrepancies. Raises NotFound."""
     document = document_get(user=user, document_id=document_id)
     if document.kind != DocumentKind.SHIPMENT:
-        raise NotFound("No such shipment")
+        raise NotFound(_("No such shipment"))
     return document
 
 

@@ -35,7 +35,7 @@ def shipment_transport_assign(
             collected_by_recipient=collected_by_recipient,
         )
         vehicle, driver = assignment.vehicle, assignment.driver
-        transport, _ = ShipmentTransport.objects.update_or_create(
+        transport, _created = ShipmentTransport.objects.update_or_create(
             document_id=document_id,
             defaults={
                 "vehicle_plate": vehicle.plate if vehicle else "",

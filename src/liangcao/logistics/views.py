@@ -114,7 +114,7 @@ def _receive_specs(request: HttpRequest, document: Document) -> list[stock.Recei
         if not got and not bad:
             continue
         if not (got or "0").isdigit() or not (bad or "0").isdigit():
-            errors.append(FieldError(f"line {line.number}", "whole numbers only"))
+            errors.append(FieldError(f"line {line.number}", _("whole numbers only")))
             continue
         specs.append(
             stock.ReceiveSpec(
@@ -125,7 +125,7 @@ def _receive_specs(request: HttpRequest, document: Document) -> list[stock.Recei
             )
         )
     if errors:
-        raise Invalid("Check the received quantities", errors)
+        raise Invalid(_("Check the received quantities"), errors)
     return specs
 
 
@@ -168,7 +168,7 @@ def shipment_action(request: HttpRequest, document_id: int, action: str) -> Http
                 user=user, document_id=document.pk, **_transport(request)
             )
         else:
-            raise Invalid("Unknown action", [FieldError("action", action)])
+            raise Invalid(_("Unknown action"), [FieldError("action", action)])
         return {"ok": True}
 
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import Membership, Node, NodeClosure, Role, Site, User
@@ -90,7 +91,7 @@ def node_get(*, user: User, node_id: int) -> Node:
     """One visible node. Raises NotFound when unknown or out of scope."""
     node = node_list(user=user).select_related("parent").filter(pk=node_id).first()
     if node is None:
-        raise NotFound("No such node")
+        raise NotFound(_("No such node"))
     return node
 
 
@@ -138,7 +139,7 @@ def site_get(*, user: User, site_id: int) -> Site:
     """One visible site. Raises NotFound when unknown or out of scope."""
     site = site_list(user=user).filter(pk=site_id).first()
     if site is None:
-        raise NotFound("No such site")
+        raise NotFound(_("No such site"))
     return site
 
 

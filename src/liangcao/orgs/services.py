@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from liangcao.core.errors import FieldError, Invalid, NotFound
+from liangcao.core.errors import FieldError, Invalid, Message, NotFound
 from liangcao.orgs.models import NODE_KIND_DEPTH, Membership, Node, NodeClosure, Role, Site, User
 
 
-def _validation_to_invalid(exc: ValidationError, message: str) -> Invalid:
+def _validation_to_invalid(exc: ValidationError, message: Message) -> Invalid:
     errors = [
         FieldError(field, str(msg))
         for field, messages in exc.message_dict.items()
@@ -28,11 +29,20 @@ def _node_insert(
     expected_depth = NODE_KIND_DEPTH.get(kind)  # type: ignore[call-overload]
     depth = 0 if parent is None else parent.depth + 1
     if expected_depth is None:
-        raise Invalid("Unknown node kind", [FieldError("kind", f"unknown kind {kind!r}")])
+        raise Invalid(
+            _("Unknown node kind"),
+            [FieldError("kind", _("unknown kind %(kind)r") % {"kind": kind})],
+        )
     if depth != expected_depth:
         raise Invalid(
-            "Node kind does not fit under its parent",
-            [FieldError("kind", f"a {kind} sits at depth {expected_depth}, not {depth}")],
+            _("Node kind does not fit under its parent"),
+            [
+                FieldError(
+                    "kind",
+                    _("a %(kind)s sits at depth %(expected)s, not %(depth)s")
+                    % {"kind": kind, "expected": expected_depth, "depth": depth},
+                )
+            ],
         )
     node = Node(
         code=code,
@@ -46,7 +56,7 @@ def _node_insert(
     try:
         node.full_clean()
     except ValidationError as exc:
-        raise _validation_to_invalid(exc, "Invalid node") from None
+        raise _validation_to_invalid(exc, _("Invalid node")) from None
     node.save()
     rows = [NodeClosure(ancestor_id=node.pk, descendant_id=node.pk, distance=0)]
     if parent is not None:
@@ -79,7 +89,7 @@ def node_create(
         if parent_id is not None:
             parent = Node.objects.filter(pk=parent_id).first()
             if parent is None:
-                raise NotFound("No such parent node")
+                raise NotFound(_("No such parent node"))
         return _node_insert(
             code=code,
             kind=kind,
@@ -144,7 +154,7 @@ def site_create(
     """Create a site owned by a node. Raises Invalid (field errors) or NotFound (node)."""
     with transaction.atomic(durable=True):
         if not Node.objects.filter(pk=node_id).exists():
-            raise NotFound("No such node")
+            raise NotFound(_("No such node"))
         site = Site(
             code=code,
             kind=kind,
@@ -159,7 +169,7 @@ def site_create(
         try:
             site.full_clean()
         except ValidationError as exc:
-            raise _validation_to_invalid(exc, "Invalid site") from None
+            raise _validation_to_invalid(exc, _("Invalid site")) from None
         site.save()
         return site
 
@@ -172,11 +182,15 @@ def membership_grant(
     Raises Invalid when both or neither of node and site are given, or the role is unknown.
     """
     if (node_id is None) == (site_id is None):
-        raise Invalid("Give a node or a site", [FieldError("node", "exactly one of node, site")])
+        raise Invalid(
+            _("Give a node or a site"), [FieldError("node", _("exactly one of node, site"))]
+        )
     if role not in Role.values:
-        raise Invalid("Unknown role", [FieldError("role", f"unknown role {role!r}")])
+        raise Invalid(
+            _("Unknown role"), [FieldError("role", _("unknown role %(role)r") % {"role": role})]
+        )
     with transaction.atomic(durable=True):
-        membership, _ = Membership.objects.get_or_create(
+        membership, _created = Membership.objects.get_or_create(
             user=user, role=role, node_id=node_id, site_id=site_id
         )
     return membership

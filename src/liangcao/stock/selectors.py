@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.core import signing
 from django.db.models import F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item
 from liangcao.core.errors import BadRequest, FieldError, Invalid, NotFound
@@ -141,10 +142,10 @@ def _read_card_cursor(token: str, key: tuple[int, int, int | None]) -> tuple[int
         site_id, item_id, lot_id, last_id, balance = signing.loads(token, salt=_CARD_CURSOR_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         raise BadRequest(
-            "Bad cursor", [FieldError("cursor", "not a cursor from this card")]
+            _("Bad cursor"), [FieldError("cursor", _("not a cursor from this card"))]
         ) from None
     if (site_id, item_id, lot_id) != key:
-        raise BadRequest("Bad cursor", [FieldError("cursor", "belongs to another card")])
+        raise BadRequest(_("Bad cursor"), [FieldError("cursor", _("belongs to another card"))])
     return int(last_id), int(balance)
 
 
@@ -165,7 +166,7 @@ def stock_card(
     site = site_get(user=user, site_id=site_id)
     item = Item.objects.filter(pk=item_id).first()
     if item is None:
-        raise NotFound("No such item")
+        raise NotFound(_("No such item"))
     key = (site.pk, item_id, lot_id)
     start, opening = _read_card_cursor(after, key) if after else (0, 0)
     limit = max(1, min(limit, MAX_PAGE))
@@ -238,7 +239,7 @@ def lot_trace(*, user: User, lot_id: int) -> tuple[Lot, list[TraceLine], dict[st
     """
     lot = Lot.objects.select_related("item").filter(pk=lot_id).first()
     if lot is None:
-        raise NotFound("No such lot")
+        raise NotFound(_("No such lot"))
     qs = Movement.objects.filter(lot=lot)
     if not user.is_superuser:
         sites = site_list(user=user).order_by().values("pk")
@@ -255,7 +256,7 @@ def lot_trace(*, user: User, lot_id: int) -> tuple[Lot, list[TraceLine], dict[st
         ]
     )
     if not movements:
-        raise NotFound("No such lot")
+        raise NotFound(_("No such lot"))
     lines = [
         TraceLine(
             m.pk,
@@ -295,7 +296,7 @@ def document_get(*, user: User, document_id: int) -> Document:
         .first()
     )
     if document is None:
-        raise NotFound("No such document")
+        raise NotFound(_("No such document"))
     return document
 
 
@@ -312,7 +313,7 @@ def pick_suggest(*, user: User, site_id: int, item_id: int, quantity: int) -> li
     (fewer than asked when stock is short). Raises NotFound out of scope."""
     site = site_get(user=user, site_id=site_id)
     if quantity <= 0:
-        raise Invalid("Quantity must be positive", [FieldError("quantity", "> 0")])
+        raise Invalid(_("Quantity must be positive"), [FieldError("quantity", "> 0")])
     rows = (
         Balance.objects.filter(
             location__key=f"store:{site.pk}:", item_id=item_id, on_hand__gt=F("reserved")
@@ -336,7 +337,7 @@ def count_sheet_get(*, user: User, sheet_id: int) -> CountSheet:
     """A count sheet of a store in scope. Raises NotFound otherwise."""
     sheet = CountSheet.objects.select_related("location__site").filter(pk=sheet_id).first()
     if sheet is None or sheet.location.site_id is None:
-        raise NotFound("No such count sheet")
+        raise NotFound(_("No such count sheet"))
     site_get(user=user, site_id=sheet.location.site_id)
     return sheet
 

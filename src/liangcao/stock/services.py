@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unavailable
@@ -95,29 +96,51 @@ def run_durable(work: Callable[[], T]) -> T:
             with transaction.atomic(durable=True):
                 return work()
         except IntegrityError as exc:
-            raise Conflict(f"The stock changed meanwhile; nothing was posted ({exc})") from exc
+            raise Conflict(
+                _("The stock changed meanwhile; nothing was posted (%(error)s)") % {"error": exc}
+            ) from exc
         except DatabaseError as exc:
             if not _is_transient(exc):
                 raise
             logger.warning("ledger transaction retry %d after transient error: %s", attempt, exc)
             if attempt == MAX_ATTEMPTS:
-                raise Unavailable("The ledger is busy; please retry in a moment") from exc
+                raise Unavailable(_("The ledger is busy; please retry in a moment")) from exc
             time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not security
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --- scope and permissions ---------------------------------------------------------------
+# How an action reads inside an error message ("You may not <action> at <site>").
+ACTION_LABELS = {
+    "receive goods": _("receive goods"),
+    "move stock": _("move stock"),
+    "issue stock": _("issue stock"),
+    "approve adjustments": _("approve adjustments"),
+    "reverse documents": _("reverse documents"),
+    "ship stock": _("ship stock"),
+    "count stock": _("count stock"),
+    "post stock counts": _("post stock counts"),
+    "dispatch": _("dispatch"),
+    "receive": _("receive"),
+    "cancel": _("cancel"),
+    "close": _("close"),
+}
+
+
 def _site_for(actor: User, site_id: int, roles: frozenset[str], action: str) -> Site:
     """The site, if the actor may see it (else NotFound) and holds one of `roles` there
     (else Forbidden)."""
     if actor.is_superuser:
         site = Site.objects.filter(pk=site_id).first()
         if site is None:
-            raise NotFound("No such site")
+            raise NotFound(_("No such site"))
         return site
     site = site_get(user=actor, site_id=site_id)
     if not site_list(user=actor, roles=roles).filter(pk=site_id).exists():
-        raise Forbidden(f"You may not {action} at {site.code}")
+        raise Forbidden(
+            _("You may not %(action)s at %(site)s")
+            % {"action": ACTION_LABELS.get(action, action), "site": site.code}
+        )
     return site
 
 
@@ -137,7 +160,7 @@ def _sites_for(actor: User, site_ids: Sequence[int], roles: frozenset[str], acti
 def _any_site(site_id: int) -> Site:
     site = Site.objects.filter(pk=site_id, is_active=True).first()
     if site is None:
-        raise NotFound("No such site")
+        raise NotFound(_("No such site"))
     return site
 
 
@@ -167,7 +190,7 @@ def location_for(
     found = Location.objects.filter(key=key).first()
     if found is not None:
         return found
-    location, _ = Location.objects.get_or_create(
+    location, _created = Location.objects.get_or_create(
         key=key,
         defaults={
             "kind": kind,
@@ -218,7 +241,7 @@ def _posting_stores(
         list(site_ids),
     )
     if len(rows) != len(set(site_ids)):
-        raise NotFound("No such site")
+        raise NotFound(_("No such site"))
     stores = {
         site: Location(id=pk, key=key, kind=LocationKind.STORE, site_id=site)
         for site, pk, key in rows
@@ -234,7 +257,7 @@ def default_lot(item_id: int) -> Lot:
     """The single lot of an item without lot tracking (code "")."""
     lot = Lot.objects.filter(item_id=item_id, code="").first()
     if lot is None:
-        lot, _ = Lot.objects.get_or_create(item_id=item_id, code="")
+        lot, _created = Lot.objects.get_or_create(item_id=item_id, code="")
     return lot
 
 
@@ -244,7 +267,8 @@ def _items(item_ids: Iterable[int]) -> dict[int, Item]:
     missing = sorted(ids - set(found))
     if missing:
         raise Invalid(
-            "Unknown item", [FieldError("item_id", f"no item with id {i}") for i in missing]
+            _("Unknown item"),
+            [FieldError("item_id", _("no item with id %(id)s") % {"id": i}) for i in missing],
         )
     return found
 
@@ -253,12 +277,15 @@ def _line_items(lines: Sequence[LineSpec]) -> dict[int, Item]:
     """The lines' items, each line within its item's own limit (`Item.max_line_quantity`)."""
     items = _items(line.item_id for line in lines)
     errors = [
-        FieldError(f"lines.{i}.quantity", f"at most {items[line.item_id].max_line_quantity}")
+        FieldError(
+            f"lines.{i}.quantity",
+            _("at most %(limit)s") % {"limit": items[line.item_id].max_line_quantity},
+        )
         for i, line in enumerate(lines)
         if (limit := items[line.item_id].max_line_quantity) is not None and line.quantity > limit
     ]
     if errors:
-        raise Invalid("Quantity above the item's limit", errors)
+        raise Invalid(_("Quantity above the item's limit"), errors)
     return items
 
 
@@ -267,23 +294,35 @@ def _receipt_lot(item: Item, *, code: str | None, expiry: date | None, source: s
     if not item.lot_tracked:
         if code:
             raise Invalid(
-                f"{item.code} is not tracked by lot",
-                [FieldError("lot_code", "leave empty: this item has no lots")],
+                _("%(item)s is not tracked by lot") % {"item": item.code},
+                [FieldError("lot_code", _("leave empty: this item has no lots"))],
             )
         return default_lot(item.pk)
     if not code:
-        raise Invalid(f"{item.code} needs a lot code", [FieldError("lot_code", "required")])
+        raise Invalid(
+            _("%(item)s needs a lot code") % {"item": item.code},
+            [FieldError("lot_code", _("required"))],
+        )
     if item.expiry_tracked and expiry is None:
-        raise Invalid(f"{item.code} needs an expiry date", [FieldError("expiry", "required")])
+        raise Invalid(
+            _("%(item)s needs an expiry date") % {"item": item.code},
+            [FieldError("expiry", _("required"))],
+        )
     lot = Lot.objects.filter(item=item, code=code).first()
     if lot is None:
-        lot, _ = Lot.objects.get_or_create(
+        lot, _created = Lot.objects.get_or_create(
             item=item, code=code, defaults={"expiry": expiry, "source": source[:120]}
         )
     if expiry is not None and lot.expiry != expiry:
         raise Invalid(
-            f"Lot {code} of {item.code} has expiry {lot.expiry}",
-            [FieldError("expiry", f"lot {code} expires {lot.expiry}")],
+            _("Lot %(lot)s of %(item)s has expiry %(expiry)s")
+            % {"lot": code, "item": item.code, "expiry": lot.expiry},
+            [
+                FieldError(
+                    "expiry",
+                    _("lot %(lot)s expires %(expiry)s") % {"lot": code, "expiry": lot.expiry},
+                )
+            ],
         )
     return lot
 
@@ -501,11 +540,19 @@ class LockedBalances:
         )
         item = Item.objects.filter(pk=item_id).values_list("code", flat=True).first()
         if item is None:
-            raise Invalid("Unknown item", [FieldError("item_id", f"no item with id {item_id}")])
+            raise Invalid(
+                _("Unknown item"),
+                [FieldError("item_id", _("no item with id %(id)s") % {"id": item_id})],
+            )
         raise Conflict(
-            f"Not enough {item} at {_describe(location_id)}: {max(total, 0)} available, "
-            f"{quantity} requested",
-            [FieldError("quantity", f"{max(total, 0)} available")],
+            _("Not enough %(item)s at %(place)s: %(available)s available, %(requested)s requested")
+            % {
+                "item": item,
+                "place": _describe(location_id),
+                "available": max(total, 0),
+                "requested": quantity,
+            },
+            [FieldError("quantity", _("%(available)s available") % {"available": max(total, 0)})],
         )
 
     def move(
@@ -526,9 +573,17 @@ class LockedBalances:
             free = source.on_hand - source.reserved + release_reserved
             if quantity > free:
                 raise Conflict(
-                    f"Not enough {line.item.code} at {_describe(key[0])}: {free} available, "
-                    f"{quantity} requested",
-                    [FieldError("quantity", f"{free} available")],
+                    _(
+                        "Not enough %(item)s at %(place)s: %(available)s available, "
+                        "%(requested)s requested"
+                    )
+                    % {
+                        "item": line.item.code,
+                        "place": _describe(key[0]),
+                        "available": free,
+                        "requested": quantity,
+                    },
+                    [FieldError("quantity", _("%(available)s available") % {"available": free})],
                 )
         digest = movement_hash(
             document_id=line.document_id,
@@ -681,23 +736,23 @@ class ReceiveSpec:
 def _check_lines(lines: Sequence[LineSpec]) -> None:
     ceiling = settings.LEDGER_MAX_LINE_QUANTITY
     errors = [
-        FieldError(f"lines.{i}.quantity", "must be a positive integer")
+        FieldError(f"lines.{i}.quantity", _("must be a positive integer"))
         for i, line in enumerate(lines)
         if not isinstance(line.quantity, int)
         or isinstance(line.quantity, bool)
         or line.quantity <= 0
     ]
     errors += [
-        FieldError(f"lines.{i}.quantity", f"at most {ceiling}")
+        FieldError(f"lines.{i}.quantity", _("at most %(limit)s") % {"limit": ceiling})
         for i, line in enumerate(lines)
         if isinstance(line.quantity, int) and line.quantity > ceiling
     ]
     if not lines:
-        errors.append(FieldError("lines", "at least one line"))
+        errors.append(FieldError("lines", _("at least one line")))
     if len(lines) > MAX_LINES:
-        errors.append(FieldError("lines", f"at most {MAX_LINES} lines"))
+        errors.append(FieldError("lines", _("at most %(count)s lines") % {"count": MAX_LINES}))
     if errors:
-        raise Invalid("Invalid document lines", errors)
+        raise Invalid(_("Invalid document lines"), errors)
 
 
 def _existing(actor: User, key: str) -> Document | None:
@@ -796,7 +851,7 @@ def _new_document_with_lines(
         updated_at=now,
     )
     lines = []
-    for (pk, _, number), (item, lot_id, qty, src, dst) in zip(returned, specs, strict=True):
+    for (pk, _unused, number), (item, lot_id, qty, src, dst) in zip(returned, specs, strict=True):
         line = DocumentLine(
             id=pk,
             document=document,
@@ -931,12 +986,14 @@ def receipt_post(
     _check_lines(lines)
     if source_kind not in {LocationKind.SUPPLIER, LocationKind.DONOR, LocationKind.PRODUCTION}:
         raise Invalid(
-            "Unknown source", [FieldError("source_kind", "supplier, donor or production")]
+            _("Unknown source"), [FieldError("source_kind", _("supplier, donor or production"))]
         )
     if source_kind == LocationKind.DONOR and not source_party.strip():
-        raise Invalid("Name the donor", [FieldError("source_party", "required for donations")])
+        raise Invalid(
+            _("Name the donor"), [FieldError("source_party", _("required for donations"))]
+        )
     if source_kind != LocationKind.DONOR and source_site_id is None:
-        raise Invalid("Name the source site", [FieldError("source_site_id", "required")])
+        raise Invalid(_("Name the source site"), [FieldError("source_site_id", _("required"))])
 
     def work() -> Document:
         found = _existing(actor, idempotency_key)
@@ -949,7 +1006,9 @@ def receipt_post(
             and source_site
             and (source_site.kind != SiteKind.SUPPLIER_SITE)
         ):
-            raise Invalid("Not a supplier site", [FieldError("source_site_id", "supplier site")])
+            raise Invalid(
+                _("Not a supplier site"), [FieldError("source_site_id", _("supplier site"))]
+            )
         source = location_for(source_kind, site_id=source_site_id, party=source_party.strip()[:80])
         store = _stores(site.pk)[site.pk]
         items = _line_items(lines)
@@ -1004,7 +1063,9 @@ def transfer_post(
     """
     _check_lines(lines)
     if from_site_id == to_site_id:
-        raise Invalid("Source and destination are the same", [FieldError("to_site_id", "differs")])
+        raise Invalid(
+            _("Source and destination are the same"), [FieldError("to_site_id", _("differs"))]
+        )
 
     def work() -> Document:
         found = _existing(actor, idempotency_key)
@@ -1118,13 +1179,18 @@ def adjustment_post(
     item), Conflict (a decrease below what is available).
     """
     if not reason.strip():
-        raise Invalid("Give a reason", [FieldError("reason", "required")])
+        raise Invalid(_("Give a reason"), [FieldError("reason", _("required"))])
     if not lines or any(s.delta == 0 for s in lines):
-        raise Invalid("Invalid adjustment lines", [FieldError("lines", "non-zero deltas")])
+        raise Invalid(_("Invalid adjustment lines"), [FieldError("lines", _("non-zero deltas"))])
     if any(abs(s.delta) > settings.LEDGER_MAX_LINE_QUANTITY for s in lines):
         raise Invalid(
-            "Invalid adjustment lines",
-            [FieldError("lines", f"at most {settings.LEDGER_MAX_LINE_QUANTITY} per line")],
+            _("Invalid adjustment lines"),
+            [
+                FieldError(
+                    "lines",
+                    _("at most %(limit)s per line") % {"limit": settings.LEDGER_MAX_LINE_QUANTITY},
+                )
+            ],
         )
 
     def work() -> Document:
@@ -1140,11 +1206,15 @@ def adjustment_post(
             if lot_id is None:
                 if item.lot_tracked:
                     raise Invalid(
-                        f"Name the lot of {item.code}", [FieldError("lot_id", "required")]
+                        _("Name the lot of %(item)s") % {"item": item.code},
+                        [FieldError("lot_id", _("required"))],
                     )
                 lot_id = default_lot(item.pk).pk
             elif not Lot.objects.filter(pk=lot_id, item=item).exists():
-                raise Invalid("Unknown lot", [FieldError("lot_id", f"not a lot of {item.code}")])
+                raise Invalid(
+                    _("Unknown lot"),
+                    [FieldError("lot_id", _("not a lot of %(item)s") % {"item": item.code})],
+                )
             changes.append((item, lot_id, s.delta))
         store = _stores(site.pk)[site.pk]
         adjust = location_for(LocationKind.ADJUSTMENT, site_id=site.pk)
@@ -1172,7 +1242,7 @@ def _lock_document(document_id: int, kinds: Iterable[str]) -> Document:
         .first()
     )
     if document is None:
-        raise NotFound("No such document")
+        raise NotFound(_("No such document"))
     return document
 
 
@@ -1185,7 +1255,7 @@ def _visible_document(actor: User, document: Document) -> None:
         return
     visible = site_list(user=actor).filter(pk__in=_document_sites(document)).exists()
     if not visible:
-        raise NotFound("No such document")
+        raise NotFound(_("No such document"))
 
 
 def document_reverse(
@@ -1198,7 +1268,7 @@ def document_reverse(
     Conflict (already reversed, or the stock has moved on).
     """
     if not reason.strip():
-        raise Invalid("Give a reason", [FieldError("reason", "required")])
+        raise Invalid(_("Give a reason"), [FieldError("reason", _("required"))])
 
     def work() -> Document:
         found = _existing(actor, idempotency_key)
@@ -1225,7 +1295,10 @@ def document_reverse(
             ):
                 _site_for(actor, site_id, POSTING_ROLES, "reverse documents")
         if original.state != DocumentState.POSTED:
-            raise Conflict(f"Document {original.pk} is {original.state}; it cannot be reversed")
+            raise Conflict(
+                _("Document %(id)s is %(state)s; it cannot be reversed")
+                % {"id": original.pk, "state": DocumentState(original.state).label}
+            )
         moves = list(original.movements.select_related("item").order_by("id"))
         reversal = _new_document(
             actor,
@@ -1314,7 +1387,9 @@ def shipment_reserve(
     """
     _check_lines(lines)
     if from_site_id == to_site_id:
-        raise Invalid("Source and destination are the same", [FieldError("to_site_id", "differs")])
+        raise Invalid(
+            _("Source and destination are the same"), [FieldError("to_site_id", _("differs"))]
+        )
 
     def work() -> Document:
         found = _existing(actor, idempotency_key)
@@ -1369,9 +1444,9 @@ def shipments_reserve_step(
         except Invalid as exc:
             errors += [FieldError(f"shipments.{n}.{e.field}", e.message) for e in exc.errors]
         if spec.from_site_id == spec.to_site_id:
-            errors.append(FieldError(f"shipments.{n}.to_site_id", "differs from the source"))
+            errors.append(FieldError(f"shipments.{n}.to_site_id", _("differs from the source")))
     if errors:
-        raise Invalid("Invalid shipments", errors)
+        raise Invalid(_("Invalid shipments"), errors)
     items = _line_items([line for spec in shipments for line in spec.lines])
     sources = {
         site_id: _site_for(actor, site_id, POSTING_ROLES, "ship stock")
@@ -1456,9 +1531,19 @@ def _shipment(
     try:
         _site_for(actor, site_id, roles, action)
     except NotFound:  # the shipment is visible from its other end: forbidden, not missing
-        raise Forbidden(f"You may not {action} shipment {document.pk}") from None
+        raise Forbidden(
+            _("You may not %(action)s shipment %(id)s")
+            % {"action": ACTION_LABELS.get(action, action), "id": document.pk}
+        ) from None
     if document.state not in states:
-        raise Conflict(f"Shipment {document.pk} is {document.state}; cannot {action}")
+        raise Conflict(
+            _("Shipment %(id)s is %(state)s; cannot %(action)s")
+            % {
+                "id": document.pk,
+                "state": DocumentState(document.state).label,
+                "action": ACTION_LABELS.get(action, action),
+            }
+        )
     document_id = document.pk
     # Followers react after the ledger committed; their failure is theirs to retry (robust:
     # logged, never reported to the caller as if nothing had been posted).
@@ -1517,22 +1602,22 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
     """
     ceiling = settings.LEDGER_MAX_LINE_QUANTITY
     errors = [
-        FieldError(f"lines.{i}", "received and damaged must be ≥ 0 and not both 0")
+        FieldError(f"lines.{i}", _("received and damaged must be ≥ 0 and not both 0"))
         for i, s in enumerate(lines)
         if s.received < 0 or s.damaged < 0 or s.received + s.damaged == 0
     ]
     errors += [
-        FieldError(f"lines.{i}.received", f"at most {ceiling}")
+        FieldError(f"lines.{i}.received", _("at most %(limit)s") % {"limit": ceiling})
         for i, s in enumerate(lines)
         if s.received > ceiling or s.damaged > ceiling
     ]
     errors += [
-        FieldError(f"lines.{i}.reason", "give a reason for damaged units")
+        FieldError(f"lines.{i}.reason", _("give a reason for damaged units"))
         for i, s in enumerate(lines)
         if s.damaged and not s.reason.strip()
     ]
     if errors or not lines:
-        raise Invalid("Invalid receipt lines", errors or [FieldError("lines", "required")])
+        raise Invalid(_("Invalid receipt lines"), errors or [FieldError("lines", _("required"))])
 
     def work() -> Document:
         document = _shipment(
@@ -1547,8 +1632,11 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
         unknown = [s.line_id for s in lines if s.line_id not in by_id]
         if unknown:
             raise Invalid(
-                "Unknown line",
-                [FieldError("line_id", f"{u} not on this shipment") for u in unknown],
+                _("Unknown line"),
+                [
+                    FieldError("line_id", _("%(line)s not on this shipment") % {"line": u})
+                    for u in unknown
+                ],
             )
         transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
         store = _stores(document.dest_site_id)[document.dest_site_id]
@@ -1562,18 +1650,19 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
             outstanding = line.quantity - line.received
             if s.damaged > outstanding:
                 raise Invalid(
-                    "More damaged than outstanding",
-                    [FieldError("damaged", f"{outstanding} outstanding")],
+                    _("More damaged than outstanding"),
+                    [FieldError("damaged", _("%(count)s outstanding") % {"count": outstanding})],
                 )
             good = min(s.received, outstanding - s.damaged)
             excess = s.received - good
             if excess > max(line.quantity, MIN_EXCESS_BOUND):
                 raise Invalid(
-                    "Excess beyond the shipped quantity",
+                    _("Excess beyond the shipped quantity"),
                     [
                         FieldError(
                             "received",
-                            f"at most {outstanding + max(line.quantity, MIN_EXCESS_BOUND)}",
+                            _("at most %(limit)s")
+                            % {"limit": outstanding + max(line.quantity, MIN_EXCESS_BOUND)},
                         )
                     ],
                 )
@@ -1586,8 +1675,8 @@ def shipment_receive(*, actor: User, document_id: int, lines: Sequence[ReceiveSp
             if excess:
                 if not s.reason.strip():
                     raise Invalid(
-                        "Give a reason for the excess",
-                        [FieldError("reason", "required for excess")],
+                        _("Give a reason for the excess"),
+                        [FieldError("reason", _("required for excess"))],
                     )
                 lot_id = line.lot_id or _last_lot(line)
                 ledger.row((adjust.pk, line.item_id, lot_id))
@@ -1650,7 +1739,9 @@ def shipment_close(*, actor: User, document_id: int, reason: str = "") -> Docume
         short = [(ln, ln.quantity - ln.received) for ln in lines if ln.received < ln.quantity]
         if short:
             if not reason.strip():
-                raise Invalid("Give a reason for the shortage", [FieldError("reason", "required")])
+                raise Invalid(
+                    _("Give a reason for the shortage"), [FieldError("reason", _("required"))]
+                )
             transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
             loss = location_for(LocationKind.LOSS, site_id=document.source_site_id)
             ledger = LockedBalances(actor_id=actor.pk)
@@ -1834,13 +1925,16 @@ def _count_sheet(actor: User, sheet_id: int, roles: frozenset[str], action: str)
         .first()
     )
     if sheet is None or sheet.location.site_id is None:
-        raise NotFound("No such count sheet")
+        raise NotFound(_("No such count sheet"))
     try:
         _site_for(actor, sheet.location.site_id, roles, action)
     except NotFound:
-        raise NotFound("No such count sheet") from None
+        raise NotFound(_("No such count sheet")) from None
     if sheet.state != CountState.OPEN:
-        raise Conflict(f"Count sheet {sheet.pk} is {sheet.state}")
+        raise Conflict(
+            _("Count sheet %(id)s is %(state)s")
+            % {"id": sheet.pk, "state": CountState(sheet.state).label}
+        )
     return sheet
 
 
@@ -1850,23 +1944,25 @@ def count_sheet_record(
     """Record counted quantities on an open sheet (by line id), and lots found that the sheet
     did not list (`found`: item, lot_id or none, quantity). Raises NotFound/Forbidden, Invalid
     (negative counts, unknown lines), Conflict (sheet not open)."""
-    bad = [FieldError(f"counts.{k}", "must be ≥ 0") for k, v in counts.items() if v < 0]
+    bad = [FieldError(f"counts.{k}", _("must be ≥ 0")) for k, v in counts.items() if v < 0]
     if bad:
-        raise Invalid("Invalid counts", bad)
+        raise Invalid(_("Invalid counts"), bad)
 
     def work() -> CountSheet:
         sheet = _count_sheet(actor, sheet_id, POSTING_ROLES, "count stock")
         lines = {ln.pk: ln for ln in sheet.lines.all()}
-        unknown = [FieldError(f"counts.{k}", "not on this sheet") for k in counts if k not in lines]
+        unknown = [
+            FieldError(f"counts.{k}", _("not on this sheet")) for k in counts if k not in lines
+        ]
         if unknown:
-            raise Invalid("Unknown count lines", unknown)
+            raise Invalid(_("Unknown count lines"), unknown)
         for line_id, counted in counts.items():
             CountLine.objects.filter(pk=line_id).update(counted=counted)
         items = _items(s.item_id for s in found)
         for s in found:
             lot_id = s.lot_id if s.lot_id is not None else default_lot(s.item_id).pk
             if not Lot.objects.filter(pk=lot_id, item=items[s.item_id]).exists():
-                raise Invalid("Unknown lot", [FieldError("lot_id", "not a lot of this item")])
+                raise Invalid(_("Unknown lot"), [FieldError("lot_id", _("not a lot of this item"))])
             CountLine.objects.update_or_create(
                 sheet=sheet, item_id=s.item_id, lot_id=lot_id, defaults={"counted": s.quantity}
             )
@@ -1890,10 +1986,10 @@ def count_sheet_post(*, actor: User, sheet_id: int, idempotency_key: str = "") -
         sheet = _count_sheet(actor, sheet_id, APPROVING_ROLES, "post stock counts")
         lines = list(sheet.lines.select_related("item"))
         missing = [
-            FieldError(f"lines.{ln.pk}", "not counted") for ln in lines if ln.counted is None
+            FieldError(f"lines.{ln.pk}", _("not counted")) for ln in lines if ln.counted is None
         ]
         if missing:
-            raise Invalid("Count every line before posting", missing)
+            raise Invalid(_("Count every line before posting"), missing)
         store = sheet.location
         adjust = location_for(LocationKind.ADJUSTMENT, site_id=store.site_id)
         # Lock the store's rows first so the book cannot change between reading and posting.
@@ -1965,7 +2061,7 @@ def document_post(
         )
     if kind in {DocumentKind.TRANSFER, DocumentKind.SHIPMENT}:
         if to_site_id is None:
-            raise Invalid("Name the destination", [FieldError("to_site_id", "required")])
+            raise Invalid(_("Name the destination"), [FieldError("to_site_id", _("required"))])
         post = transfer_post if kind == DocumentKind.TRANSFER else shipment_reserve
         return post(
             actor=actor,
@@ -1984,7 +2080,7 @@ def document_post(
             idempotency_key=idempotency_key,
         )
     raise Invalid(
-        "Unknown document kind", [FieldError("kind", "receipt, transfer, issue, shipment")]
+        _("Unknown document kind"), [FieldError("kind", _("receipt, transfer, issue, shipment"))]
     )
 
 

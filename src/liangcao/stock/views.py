@@ -103,7 +103,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
 def _card(request: HttpRequest) -> selectors.StockCard:
     site_id, item_id = _int(request.GET.get("site")), _int(request.GET.get("item"))
     if site_id is None or item_id is None:
-        raise Invalid(_("Choose a site and an item"), [FieldError("site", "required")])
+        raise Invalid(_("Choose a site and an item"), [FieldError("site", _("required"))])
     return selectors.stock_card(
         user=user_of(request),
         site_id=site_id,
@@ -230,7 +230,7 @@ def receive(request: HttpRequest) -> HttpResponse:
             lines = _receive_lines(request)
             site_id = _int(request.POST.get("site"))
             if site_id is None:
-                raise Invalid(_("Choose the receiving site"), [FieldError("site", "required")])
+                raise Invalid(_("Choose the receiving site"), [FieldError("site", _("required"))])
 
             def post(key: str) -> dict[str, Any]:
                 document = services.receipt_post(
