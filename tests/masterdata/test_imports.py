@@ -144,7 +144,7 @@ BAD = {
             "node_code": "d01",
         },
         "role",
-        "must be one of",
+        "必须是以下之一",  # the page is Chinese: so is the reason
     ),
     "opening_stock": (
         {
@@ -155,7 +155,7 @@ BAD = {
             "expiry": "2025-01-01",
         },
         "quantity",
-        "at least 1",
+        "不能小于 1",
     ),
 }
 

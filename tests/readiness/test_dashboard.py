@@ -15,7 +15,7 @@ from liangcao.demand import services as demand
 from liangcao.orgs.models import Node, Site, User
 from liangcao.readiness.dashboard import dashboard
 from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
-from tests.browsers import chromium, screenshot
+from tests.browsers import chromium, pass_second_factor, screenshot
 from tests.readiness.conftest import Ledger
 
 
@@ -82,6 +82,9 @@ def test_a_commander_sees_the_cover_chart_drawn_on_a_phone(
     page.fill("input[name=username]", "city-commander")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
+    pass_second_factor(page)  # commanders sign in with a second factor
+    if "/readiness/dashboard/" not in page.url:
+        page.goto(f"{live_city}/readiness/dashboard/")
     page.wait_for_selector("#chart-cover[data-rendered=true] svg", timeout=15000)
     bars = page.locator("#chart-cover svg path").count()
     assert bars > 3
