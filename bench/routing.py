@@ -31,7 +31,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "bench-data" / "routing"
 
 
 def solve_in_child(
-    path: Path, seconds: float, seed: int
+    path: Path, seconds: float, seed: int, workers: int = 1
 ) -> tuple[list[list[int]], str, float, float]:
     """Routes, printed cost, wall seconds and the child's CPU seconds (on a loaded machine the
     solver gets less CPU than its wall-clock limit)."""
@@ -48,6 +48,8 @@ def solve_in_child(
             str(seconds),
             "--seed",
             str(seed),
+            "--workers",
+            str(workers),
         ],
         capture_output=True,
         text=True,
@@ -70,12 +72,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 s per instance instead of 60")
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="seeds solved in parallel per instance, best kept (default: one per core)",
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
     seconds = args.seconds or (3.0 if args.quick else 60.0)
     bks = json.loads((args.data / "bks.json").read_text())
     files = sorted(p for p in args.data.iterdir() if p.suffix in {".vrp", ".txt"})
-    print(f"# routing bench: PyVRP {seconds:g} s per instance, seed {args.seed}; data {args.data}")
+    print(
+        f"# routing bench: PyVRP {seconds:g} s per instance, seeds {args.seed}…"
+        f"{args.seed + args.workers - 1} in parallel (best kept); data {args.data}"
+    )
     print("# baseline: nearest-neighbour construction (same instance, same cost convention)")
     header = (
         f"{'instance':12} {'n':>4} {'cost':>9} {'bks':>9} {'gap %':>7} {'routes':>6} "
@@ -85,7 +96,7 @@ def main() -> None:
     gaps = []
     for path in files:
         problem = read(path)
-        routes, printed, wall, cpu = solve_in_child(path, seconds, args.seed)
+        routes, printed, wall, cpu = solve_in_child(path, seconds, args.seed, args.workers)
         checked = check(problem, routes)
         recomputed = format_cost(checked.cost, problem.scale)
         assert recomputed == printed, f"{path.name}: printed {printed}, routes cost {recomputed}"

@@ -173,3 +173,16 @@ def test_cli_prints_the_cost_of_its_routes(name: str) -> None:
     checked = check(problem, routes)
     assert checked.violations == []
     assert format_cost(checked.cost, problem.scale) == lines[-1].removeprefix("cost=")
+
+
+def test_a_portfolio_of_seeds_keeps_the_best_of_them() -> None:
+    """Two seeds solved in parallel processes: the answer is the better of the two single-seed
+    answers (iteration caps make each run repeatable)."""
+    from liangcao.logistics.routing.solver import solve_portfolio
+
+    problem = generate(stops=40, seed=3, capacity=100)
+    singles = [solve(problem, seconds=30, seed=s, iterations=200) for s in (4, 5)]
+    best = solve_portfolio(problem, seconds=30, seeds=[4, 5], iterations=200)
+    assert best.feasible
+    assert best.cost == min(s.cost for s in singles if s.feasible)
+    assert [r.stops for r in best.routes] in [[r.stops for r in s.routes] for s in singles]

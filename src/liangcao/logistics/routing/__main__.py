@@ -1,8 +1,10 @@
-"""`python -m liangcao.logistics.routing solve FILE [--seconds N] [--seed S] [--iterations I]`
+"""`python -m liangcao.logistics.routing solve FILE [--seconds N] [--seed S] [--iterations I]
+[--workers W]`
 
 Reads a CVRPLIB `.vrp` or Solomon `.txt` file, solves it with PyVRP and prints the routes, then
 `cost=<number>` as the last line in the instance set's convention. `baseline FILE` prints the
-nearest-neighbour construction the same way. No Django."""
+nearest-neighbour construction the same way. `--workers W` solves with seeds S … S+W−1 in
+parallel processes and keeps the best (same wall time on a machine with W cores). No Django."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from liangcao.logistics.routing.baseline import nearest_neighbour
 from liangcao.logistics.routing.problem import ProblemError, Solution, format_cost
-from liangcao.logistics.routing.solver import solve
+from liangcao.logistics.routing.solver import solve_portfolio
 from liangcao.logistics.routing.vrplib_io import read
 
 
@@ -24,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seconds", type=float, default=10.0)
     run.add_argument("--seed", type=int, default=1)
     run.add_argument("--iterations", type=int, help="also stop after this many iterations")
+    run.add_argument(
+        "--workers", type=int, default=1, help="seeds solved in parallel; the best is kept"
+    )
     base = sub.add_parser("baseline", help="nearest-neighbour construction of a file")
     base.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -36,8 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "baseline":
             solution = nearest_neighbour(problem)
         else:
-            solution = solve(
-                problem, seconds=args.seconds, seed=args.seed, iterations=args.iterations
+            solution = solve_portfolio(
+                problem,
+                seconds=args.seconds,
+                seeds=[args.seed + k for k in range(max(1, args.workers))],
+                iterations=args.iterations,
             )
     except ProblemError as exc:
         for f, m in exc.problems:
