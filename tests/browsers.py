@@ -64,3 +64,21 @@ def pass_second_factor(page: Page) -> None:
             page.click("[data-testid=otp-submit]")
         if "/signin/verify/" in page.url:
             time.sleep(30.5 - time.time() % 30)
+
+
+def sign_in(
+    browser: Browser, base: str, username: str, *, width: int = 412, height: int = 915
+) -> Page:
+    """A new phone-sized Chinese session signed in as a demo user (second factor included)."""
+    from liangcao.scenarios.demo import DEMO_PASSWORD
+
+    page = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN"
+    ).new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    pass_second_factor(page)
+    page.wait_for_selector("[data-testid=username]")
+    return page

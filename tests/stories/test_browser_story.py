@@ -13,10 +13,10 @@ from playwright.sync_api import Browser, Page
 
 from liangcao.catalog.models import Item
 from liangcao.orgs.models import Membership, Site, User
-from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
+from liangcao.scenarios.demo import demo_load
 from liangcao.stock.models import LocationKind
 from liangcao.stock.services import LineSpec, receipt_post
-from tests.browsers import chromium, pass_second_factor, screenshot
+from tests.browsers import chromium, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -47,17 +47,6 @@ def browser(city: dict[str, Any]) -> Iterator[Browser]:
         yield b
 
 
-def as_user(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN").new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-testid=login-submit]")
-    pass_second_factor(page)
-    page.wait_for_selector("[data-testid=username]")
-    return page
-
-
 def shot(page: Page, name: str) -> None:
     screenshot(page, f"story/{name}")
 
@@ -69,7 +58,7 @@ def click_and_wait(page: Page, selector: str) -> None:
 
 def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser) -> None:
     base = city["base"]
-    requester = as_user(browser, base, "community-requester")
+    requester = sign_in(browser, base, "community-requester")
     requester.goto(f"{base}/demand/new/")
     requester.select_option("[data-testid=demand-site]", str(city["point"]))
     requester.select_option("select[name=item_0]", "MASK-N95")
@@ -81,7 +70,7 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
     assert requester.inner_text("[data-testid=req-state]") == "已提交"
 
     for approver in ("street-approver", "district-approver"):
-        page = as_user(browser, base, approver)
+        page = sign_in(browser, base, approver)
         page.goto(f"{base}/demand/inbox/")
         click_and_wait(page, f"tr[data-requisition='{number}'] a")
         shot(page, f"02-{approver}-signs")
@@ -89,7 +78,7 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
     assert "已批准" in page.inner_text("[data-testid=req-state]")
 
     def run_allocation(commander: str, pool: str) -> None:
-        page = as_user(browser, base, commander)
+        page = sign_in(browser, base, commander)
         page.goto(f"{base}/allocation/")
         page.select_option("[data-testid=run-node]", label=pool)
         click_and_wait(page, "[data-testid=run-start]")
@@ -102,7 +91,7 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
 
     run_allocation("district-commander", "东城区")
 
-    district = as_user(browser, base, "district-approver")
+    district = sign_in(browser, base, "district-approver")
     district.goto(list_url)
     line_input = district.locator("input[name^=escalate_]")
     line_input.fill("600")
@@ -112,14 +101,14 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
     child_number = district.inner_text("h1").split()[0]
     assert child_number.startswith(number)
 
-    city_approver = as_user(browser, base, "city-approver")
+    city_approver = sign_in(browser, base, "city-approver")
     city_approver.goto(f"{base}/demand/inbox/")
     click_and_wait(city_approver, f"tr[data-requisition='{child_number}'] a")
     click_and_wait(city_approver, "[data-testid=action-sign]")
     run_allocation("city-commander", "安宁市")
 
     for keeper in ("district-warehouse-keeper", "city-warehouse-keeper"):
-        page = as_user(browser, base, keeper)
+        page = sign_in(browser, base, keeper)
         page.goto(f"{base}/logistics/shipments/?direction=out")
         click_and_wait(page, "tr[data-shipment] a")
         page.select_option("[data-testid=vehicle]", index=1)  # a vehicle and driver of the fleet
@@ -127,7 +116,7 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
         click_and_wait(page, "[data-testid=action-dispatch]")
         assert page.inner_text("[data-testid=shipment-state]") == "已发运"
 
-    receiver = as_user(browser, base, "community-warehouse-keeper")
+    receiver = sign_in(browser, base, "community-warehouse-keeper")
     receiver.goto(f"{base}/logistics/shipments/?direction=in")
     links = [a.get_attribute("href") for a in receiver.query_selector_all("tr[data-shipment] a")]
     assert len(links) == 2
@@ -146,7 +135,7 @@ def test_demand_to_delivery_in_a_browser(city: dict[str, Any], browser: Browser)
         click_and_wait(receiver, "[data-testid=action-receive]")
     assert short_shipment is not None
 
-    city_keeper = as_user(browser, base, "city-warehouse-keeper")
+    city_keeper = sign_in(browser, base, "city-warehouse-keeper")
     city_keeper.goto(f"{base}{short_shipment}")
     city_keeper.fill("input[name=reason]", "one case missing")
     click_and_wait(city_keeper, "[data-testid=action-close]")

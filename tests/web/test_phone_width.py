@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from liangcao.scenarios.day3 import day3_load
-from liangcao.scenarios.demo import DEMO_PASSWORD, demo_load
-from tests.browsers import chromium, pass_second_factor, screenshot
+from liangcao.scenarios.demo import demo_load
+from tests.browsers import chromium, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -41,17 +41,6 @@ def browser(city: str) -> Iterator[Browser]:
         yield b
 
 
-def sign_in(browser: Browser, base: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN").new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("[data-testid=login-submit]")
-    pass_second_factor(page)
-    page.wait_for_selector("[data-testid=username]")
-    return page
-
-
 def links(page: Page, selector: str) -> list[str]:
     hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
     return [h for h in hrefs if h and h.startswith("/") and not any(s in h for s in SKIP)]
@@ -65,7 +54,7 @@ def test_every_page_fits_a_360_px_phone(city: str, browser: Browser) -> None:
     too_wide: list[str] = []
     visited = 0
     for username in ROLES:
-        page = sign_in(browser, city, username)
+        page = sign_in(browser, city, username, width=360, height=740)
         pages = ["/", *links(page, "nav a, header a, main a")]
         seen: set[str] = set()
         for path in pages:
