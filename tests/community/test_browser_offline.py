@@ -20,9 +20,8 @@ from liangcao.community.services import LineIn, door_run_create, order_enter
 from liangcao.orgs.models import User
 from liangcao.scenarios.demo import demo_load
 from liangcao.stock.models import Balance
-from tests.browsers import chromium, screenshot
+from tests.browsers import chromium, screenshot, sign_in
 from tests.community.conftest import place_of
-from tests.stories.test_browser_story import as_user
 
 pytestmark = [pytest.mark.browser]
 T = TypeVar("T")
@@ -87,7 +86,7 @@ def test_resident_orders_and_volunteer_delivers_offline(
     screenshot(page, "community/02-resident-refused")
 
     # The volunteer opens the door run while online, then loses the network.
-    volunteer = as_user(browser, base, "community-grid-worker")
+    volunteer = sign_in(browser, base, "community-grid-worker")
     context = volunteer.context
     volunteer.goto(f"{base}/community/runs/{story['run']}/")
     volunteer.evaluate("navigator.serviceWorker.ready.then(() => true)")
