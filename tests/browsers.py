@@ -7,10 +7,13 @@ fixture that runs before `chromium()` starts, and keep ORM calls out of the test
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -82,3 +85,76 @@ def sign_in(
     pass_second_factor(page)
     page.wait_for_selector("[data-testid=username]")
     return page
+
+
+class NetworkCut:
+    """A TCP relay between the browser and the live server that the test can cut.
+
+    Playwright's `set_offline` does not reach a service worker's own requests, so a page that
+    a service worker controls may still reach the server "offline". Pointing the browser at this
+    relay and cutting it makes every request fail, whoever sends it: `cut()` closes the open
+    connections and refuses new ones until `restore()`.
+    """
+
+    def __init__(self, target: str) -> None:
+        parts = urlsplit(target)
+        self._target = (parts.hostname or "localhost", parts.port or 80)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._down = False
+        self._closed = False
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                if self._down:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(self._target)
+                except OSError:
+                    client.close()
+                    continue
+                self._open.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                self._drop(s)
+
+    def _drop(self, s: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(s)
+        with suppress(OSError):
+            s.shutdown(socket.SHUT_RDWR)
+        s.close()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._down = True
+            doomed = list(self._open)
+        for s in doomed:
+            self._drop(s)
+
+    def restore(self) -> None:
+        with self._lock:
+            self._down = False
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()

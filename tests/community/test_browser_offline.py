@@ -20,7 +20,7 @@ from liangcao.community.services import LineIn, door_run_create, order_enter
 from liangcao.orgs.models import User
 from liangcao.scenarios.demo import demo_load
 from liangcao.stock.models import Balance
-from tests.browsers import chromium, screenshot, sign_in
+from tests.browsers import NetworkCut, chromium, screenshot, sign_in
 from tests.community.conftest import place_of
 
 pytestmark = [pytest.mark.browser]
@@ -59,10 +59,19 @@ def browser(story: dict[str, Any]) -> Iterator[Browser]:
         yield b
 
 
+@pytest.fixture
+def network(story: dict[str, Any]) -> Iterator[NetworkCut]:
+    """The phone reaches the server through a relay the test cuts: `set_offline` alone does not
+    stop a service worker's requests."""
+    relay = NetworkCut(story["base"])
+    yield relay
+    relay.close()
+
+
 def test_resident_orders_and_volunteer_delivers_offline(
-    story: dict[str, Any], browser: Browser
+    story: dict[str, Any], browser: Browser, network: NetworkCut
 ) -> None:
-    base = story["base"]
+    base = network.url
     # A resident scans the QR code: no sign-in, no app.
     resident = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
     page = resident.new_page()
@@ -93,6 +102,7 @@ def test_resident_orders_and_volunteer_delivers_offline(
     volunteer.reload()  # now controlled by the service worker, which caches the page
     volunteer.wait_for_function("navigator.serviceWorker.controller !== null")
     context.set_offline(True)
+    network.cut()
     for order_id, confirm, _ in story["orders"]:
         volunteer.fill(f"[data-testid=code-{order_id}]", confirm)
         volunteer.click(f"[data-testid=confirm-{order_id}]")
@@ -104,6 +114,7 @@ def test_resident_orders_and_volunteer_delivers_offline(
     screenshot(volunteer, "community/03-volunteer-offline")
     assert off_loop(lambda: Handover.objects.count()) == 0
 
+    network.restore()
     context.set_offline(False)
     volunteer.wait_for_function(
         "document.querySelector('[data-testid=pending]').textContent === ''"
