@@ -41,6 +41,17 @@ def test_postgres_url_is_parsed_into_django_settings() -> None:
     )
 
 
+def test_postgres_prepares_only_hot_statements_unless_told_otherwise() -> None:
+    def threshold(url: str) -> object:
+        return env.parse_database_url(url, base_dir=ROOT)["OPTIONS"]["prepare_threshold"]
+
+    assert threshold("postgres://u:p@h/db") == env.PREPARE_ONLY_HOT
+    assert threshold("postgres://u:p@h/db?prepare_threshold=none") is None  # transaction pooler
+    assert threshold("postgres://u:p@h/db?prepare_threshold=5") == 5
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold must be a number or none"):
+        threshold("postgres://u:p@h/db?prepare_threshold=often")
+
+
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions() -> None:
     db = env.parse_database_url("sqlite:///var/x.sqlite3", base_dir=ROOT)
     assert db["NAME"] == str(ROOT / "var" / "x.sqlite3")

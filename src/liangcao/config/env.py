@@ -62,6 +62,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+# psycopg's count of runs before a statement is prepared: so high that only the statements a
+# hot path marks (`core.db.hot_sql`, prepare=True) are.
+PREPARE_ONLY_HOT = 2**31 - 1
+
+
 def parse_database_url(url: str, *, name: str = "DATABASE_URL", base_dir: Path) -> dict[str, Any]:
     """Turn `postgres://user:pw@host:port/db` or `sqlite:///path` into a Django DATABASES entry.
 
@@ -77,7 +82,14 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL", base_dir: Path) 
             port = parts.port
         except ValueError:
             raise ImproperlyConfigured(f"{name} has a bad port in {url!r}") from None
-        options = dict(parse_qsl(parts.query))
+        options: dict[str, Any] = dict(parse_qsl(parts.query))
+        # Hot paths prepare their statements explicitly (core/db.py); Django's own cursors bind
+        # on the client and never prepare. `?prepare_threshold=none` turns preparing off (a
+        # pooler in transaction mode); a number also prepares any statement run that often.
+        threshold = str(options.pop("prepare_threshold", PREPARE_ONLY_HOT)).lower()
+        if threshold not in {"none", ""} and not threshold.isdigit():
+            raise ImproperlyConfigured(f"{name}: prepare_threshold must be a number or none")
+        options["prepare_threshold"] = int(threshold) if threshold.isdigit() else None
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),

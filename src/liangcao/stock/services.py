@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item
+from liangcao.core.db import hot_sql
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unavailable
 from liangcao.orgs.models import Role, Site, SiteKind, User
 from liangcao.orgs.selectors import site_get, site_list
@@ -205,10 +206,9 @@ def location_for(
 
 def _sql(sql: str, params: Sequence[Any], *, fetch: bool = True) -> list[tuple[Any, ...]]:
     """Run one hand-written statement of the posting hot path (these run on every posting,
-    where the ORM's query building would cost more than the database; bench/ledger.py)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if fetch else []
+    where the ORM's query building would cost more than the database; bench/ledger.py), as a
+    prepared statement on PostgreSQL (`core.db.hot_sql`)."""
+    return hot_sql(sql, params, fetch=fetch)
 
 
 def _stores(*site_ids: int) -> dict[int, Location]:
