@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import DEMO_PASSWORD, SIZES, database_is_empty, demo_load
 from liangcao.scenarios.disclosure import disclosure_load
+from liangcao.scenarios.lastmile import last_mile_load
 from liangcao.signin.demo import DEMO_TOTP_SECRET
 
 
@@ -57,6 +58,16 @@ class Command(BaseCommand):
                     f"Day 3 of the lockdown in {time.monotonic() - started:.1f} s: "
                     f"{scenario.requisitions} approved demand lists from {scenario.sites} "
                     f"sites for {scenario.items} items; stock received at 60 % of demand."
+                )
+            )
+            started = time.monotonic()
+            last_mile = last_mile_load()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"The last 100 metres in {time.monotonic() - started:.1f} s: standard boxes "
+                    f"at {last_mile.points} community points, {last_mile.orders} household "
+                    f"orders ({last_mile.assigned} with suppliers, {last_mile.escalated} "
+                    f"escalated), a door run of {last_mile.door_run_orders} out."
                 )
             )
         disclosure = disclosure_load()
