@@ -294,6 +294,15 @@ class GroupBuyLine:
     households: int
     amount: int
 
+    @property
+    def yuan(self) -> str:
+        """The amount in yuan, as shown (amounts are kept in fen)."""
+        return yuan(self.amount)
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}"
+
 
 def group_buy_totals(*, group_buy: GroupBuy) -> list[GroupBuyLine]:
     """The group buy aggregated per offer over its live orders: what the leader orders."""

@@ -328,7 +328,7 @@ def group_buy_detail(request: HttpRequest, group_buy_id: int) -> HttpResponse:
         {
             "group": group,
             "totals": totals,
-            "amount": sum(t.amount for t in totals),
+            "amount": selectors.yuan(sum(t.amount for t in totals)),
             "states": selectors.group_buy_states(group_buy=group),
             "page": page,
             "can_close": group.is_open
