@@ -65,19 +65,21 @@ def assigned(place: Place, user_named: Callable[[str], User]) -> dict[str, Any]:
     nearest) takes the oldest four, the others go further afield."""
     grid = user_named("community-grid-worker")
     households = list(Household.objects.filter(compound__parent=place.community)[:6])
-    orders = [
+    for h in households:
         order_enter(user=grid, household_id=h.pk, lines=[LineIn("RICE", 1), LineIn("EGG", 2)])
-        for h in households
-    ]
     shop = Supplier.objects.get(site__code=f"shop-{place.community.code}")
     shop.daily_capacity = 4
     shop.save()
     orders_assign(user=user_named("city-commander"))
     mine = list(
-        Order.objects.filter(supplier=shop).order_by("created_at", "id").values_list("pk", flat=True)
+        Order.objects.filter(supplier=shop)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
     )
     others = list(
-        Order.objects.exclude(supplier=shop).filter(supplier__isnull=False).values_list("pk", flat=True)
+        Order.objects.exclude(supplier=shop)
+        .filter(supplier__isnull=False)
+        .values_list("pk", flat=True)
     )
     assert len(mine) == 4 and others
     return {"shop": shop, "mine": mine, "others": others, "households": households}
@@ -143,7 +145,9 @@ def test_one_supplier_never_sees_or_moves_anothers_orders(
     assert platform.get(f"/api/v1/community/suppliers/{shop.pk}/orders").status_code == 404
     with pytest.raises(NotFound):
         supplier_orders_advance(
-            user=User.objects.get(username="ecom-supplier"), order_ids=assigned["mine"], step="accept"
+            user=User.objects.get(username="ecom-supplier"),
+            order_ids=assigned["mine"],
+            step="accept",
         )
     # A batch mixing the shop's orders with another supplier's is refused whole.
     with pytest.raises(NotFound):
@@ -260,8 +264,13 @@ def test_a_grid_worker_opens_a_group_buy_sees_it_aggregated_and_closes_it(
     late = Household.objects.filter(compound=place.compound).order_by("pk")[5]
     page = grid.post(
         "/api/v1/community/orders",
-        json.dumps({"household_id": late.pk, "lines": [{"offer": "EGG", "quantity": 1}],
-                    "group_buy_id": group.pk}),
+        json.dumps(
+            {
+                "household_id": late.pk,
+                "lines": [{"offer": "EGG", "quantity": 1}],
+                "group_buy_id": group.pk,
+            }
+        ),
         content_type="application/json",
         headers={"Idempotency-Key": uuid.uuid4().hex},
     )
