@@ -283,7 +283,7 @@ def test_group_buys_of_another_district_are_not_found(
     group = group_buy_create(
         user=user_named("community-grid-worker"),
         leader_household_id=place.household.pk,
-        title="团购",
+        title="三号楼周末团购",
     )
     stranger = User.objects.create_user(username="far-grid", password="x")
     far = place.community.parent.parent.parent.children.exclude(  # type: ignore[union-attr]
@@ -293,7 +293,12 @@ def test_group_buys_of_another_district_are_not_found(
     client = Client()
     client.force_login(stranger)
     assert client.get(f"/community/group-buys/{group.pk}/").status_code == 404
-    assert "团购" not in client.get("/community/group-buys/").content.decode()
+    listing = client.get("/community/group-buys/").content.decode()
+    assert "三号楼周末团购" not in listing and f"/community/group-buys/{group.pk}/" not in listing
+    assert (
+        "三号楼周末团购"
+        in client_for("community-grid-worker").get("/community/group-buys/").content.decode()
+    )
 
 
 def test_the_households_qr_code_opens_the_volunteers_confirmation(
