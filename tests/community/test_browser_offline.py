@@ -3,7 +3,10 @@
 is cut, two households confirm with their codes, the page reloads with the queue kept on the
 phone (a service worker caches the page), the network comes back and each confirmation is
 recorded once — also when the phone syncs the same queue again — and the ledger shows the
-standard box at the household."""
+standard box at the household. The household's QR code works the same way: the volunteer's
+phone opens the address it holds with the network cut, the service worker serves the
+confirmation page for an order it never saw, the confirmation joins the same queue (opening the
+QR code again adds nothing) and is recorded once when the network is back."""
 
 from __future__ import annotations
 
@@ -83,6 +86,8 @@ def test_resident_orders_and_volunteer_delivers_offline(
     with page.expect_navigation():
         page.click("[data-testid=resident-submit]")
     assert page.inner_text("[data-testid=confirm-code]").strip().isdigit()
+    qr_url = page.get_attribute("[data-testid=confirm-qr]", "data-url") or ""
+    assert "/community/runs/confirm/?order=" in qr_url
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "community/01-resident-ordered")
     page.goto(f"{base}/c/{story['token']}/")
@@ -151,3 +156,57 @@ def test_resident_orders_and_volunteer_delivers_offline(
     assert count == 2
     assert states == [OrderState.DELIVERED, OrderState.DELIVERED]
     assert all(held == kit for held in at_door.values())
+
+
+def test_the_households_qr_code_confirms_offline_and_syncs_once(
+    story: dict[str, Any], browser: Browser, network: NetworkCut
+) -> None:
+    base = network.url
+    volunteer = sign_in(browser, base, "community-grid-worker")
+    context = volunteer.context
+    # The volunteer opened the door run once online: the service worker is installed.
+    volunteer.goto(f"{base}/community/runs/{story['run']}/")
+    volunteer.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    volunteer.reload()
+    volunteer.wait_for_function("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    network.cut()
+
+    # At each door the phone's camera opens the household's QR code: never opened online.
+    for order_id, confirm, _ in story["orders"]:
+        qr = f"{base}/community/runs/confirm/?order={order_id}&code={confirm}"
+        volunteer.goto(qr)
+        volunteer.wait_for_selector(f"[data-testid=state-{order_id}]:has-text('已保存在本机')")
+        volunteer.goto(qr)  # scanned twice: still one confirmation waiting for this order
+    assert volunteer.inner_text("[data-testid=confirm-order]") == str(story["orders"][-1][0])
+    assert volunteer.inner_text("[data-testid=pending]").strip() == "⏳ 2"
+    screenshot(volunteer, "community/05-qr-confirmed-offline")
+    # The door-run page shows the same queue.
+    volunteer.goto(f"{base}/community/runs/{story['run']}/")
+    assert volunteer.inner_text("[data-testid=pending]").strip() == "⏳ 2"
+    for order_id, _, _ in story["orders"]:
+        assert "已保存在本机" in volunteer.inner_text(f"[data-testid=state-{order_id}]")
+    assert off_loop(lambda: Handover.objects.count()) == 0
+
+    network.restore()
+    context.set_offline(False)
+    volunteer.wait_for_function(
+        "document.querySelector('[data-testid=pending]').textContent === ''"
+    )
+    for order_id, _, _ in story["orders"]:
+        volunteer.wait_for_selector(f"[data-testid=state-{order_id}]:has-text('已送达并记录')")
+    # Scanning an already recorded QR code again records nothing more.
+    order_id, confirm, _ = story["orders"][0]
+    volunteer.goto(f"{base}/community/runs/confirm/?order={order_id}&code={confirm}")
+    volunteer.wait_for_selector(f"[data-testid=state-{order_id}]:has-text('已送达并记录')")
+
+    def recorded() -> tuple[int, list[str]]:
+        ids = [o for o, _, _ in story["orders"]]
+        return (
+            Handover.objects.filter(order_id__in=ids).count(),
+            list(Order.objects.filter(pk__in=ids).values_list("state", flat=True)),
+        )
+
+    count, states = off_loop(recorded)
+    assert count == 2
+    assert states == [OrderState.DELIVERED, OrderState.DELIVERED]

@@ -120,6 +120,9 @@ def test_household_personal_data_by_role(
             "/api/v1/community/orders/overdue",
             "/api/v1/community/service-level",
             "/community/orders/",
+            "/community/group-buys/",
+            f"/community/group-buys/{group.pk}/",
+            "/community/supplier/",
         ):
             body = client.get(path).content.decode()
             assert not any(s in body for s in secrets_of), (user.username, path)

@@ -75,7 +75,7 @@ def test_orders_are_assigned_accepted_handed_over_and_reassigned(
 
     # The shop's staff see their orders (no personal data) and work through them.
     staff = User.objects.create_user(username="shop-staff", password="x")
-    Membership.objects.create(user=staff, role=Role.REQUESTER, site=shop.site)
+    Membership.objects.create(user=staff, role=Role.SUPPLIER, site=shop.site)
     portal = client_for("shop-staff")
     listed = portal.get(f"/api/v1/community/suppliers/{shop.pk}/orders").json()["items"]
     assert len(listed) == 5 and "phone" not in json.dumps(listed)

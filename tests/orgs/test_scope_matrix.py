@@ -188,7 +188,8 @@ WEB_FLEET = {
     "station-action",
 }
 # The last 100 metres: scope and personal data proven role × endpoint in
-# tests/community/test_privacy.py; the resident page is reached by a signed compound token.
+# tests/community/test_privacy.py (the supplier portal and group buys also in test_pages.py);
+# the resident page is reached by a signed compound token.
 API_COMMUNITY = {
     "/api/v1/community/households",
     "/api/v1/community/households/{household_id}",
@@ -218,6 +219,10 @@ WEB_COMMUNITY = {
     "community-sw",
     "community-resident",
     "community-care",
+    "community-run-confirm",
+    "community-group-buys",
+    "community-group-buy",
+    "community-supplier",
 }
 # Readiness: scope proven role × endpoint in tests/readiness/test_readiness_scope.py.
 API_READINESS = {

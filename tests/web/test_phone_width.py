@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
+from liangcao.community.models import Household
+from liangcao.community.services import LineIn, group_buy_create, order_enter, orders_assign
+from liangcao.orgs.models import Membership, User
 from liangcao.scenarios.day3 import day3_load
 from liangcao.scenarios.demo import demo_load
 from tests.browsers import chromium, screenshot, sign_in
@@ -24,6 +27,8 @@ ROLES = [
     "hospital-requester",
     "depot-keeper",
     "city-inspector",
+    "community-grid-worker",
+    "shop-supplier",
 ]
 SKIP = ("/logout", "/admin", "/api/", ".xlsx", ".pdf", "/i18n/", "/static/", "/note/")
 
@@ -32,7 +37,23 @@ SKIP = ("/logout", "/admin", "/api/", ".xlsx", ".pdf", "/i18n/", "/static/", "/n
 def city(transactional_db: None, live_server: Any, empty_ledger_after: None) -> str:
     demo_load(size="small", seed=7)
     day3_load(requisitions=12, sites=6)
+    _community_orders()
     return str(live_server.url)
+
+
+def _community_orders() -> None:
+    """A group buy the grid worker's households join, their orders assigned to suppliers: the
+    group-buy pages and the supplier portal have rows to lay out."""
+    grid = User.objects.get(username="community-grid-worker")
+    community = Membership.objects.get(user=grid).node
+    households = list(Household.objects.filter(compound__parent=community).order_by("pk")[:4])
+    group = group_buy_create(
+        user=grid, leader_household_id=households[0].pk, title="周末蔬菜团购（第一期）"
+    )
+    for household in households:
+        lines = [LineIn("RICE", 1), LineIn("OIL", 1), LineIn("EGG", 2), LineIn("MILK", 1)]
+        order_enter(user=grid, household_id=household.pk, lines=lines, group_buy_id=group.pk)
+    orders_assign()
 
 
 @pytest.fixture

@@ -96,7 +96,8 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_household_code(obj: Any) -> str:
-        return str(obj.household.code)
+        code = getattr(obj, "household_code", None)  # the supplier portal never joins the row
+        return str(code if code is not None else obj.household.code)
 
     @staticmethod
     def resolve_age_hours(obj: Any) -> float:
@@ -130,6 +131,7 @@ class GroupBuyIn(Schema):
 
 class GroupBuyLineOut(Schema):
     offer_code: str
+    offer_name: str
     quantity: int
     households: int
     amount: int
@@ -430,12 +432,13 @@ def drop_supplier(request: HttpRequest, supplier_id: int) -> HttpResponse:
 
 @router.get(
     "/community/suppliers/{supplier_id}/orders",
-    response={200: list[OrderDetailOut], 404: ErrorOut},
+    response={200: list[OrderDetailOut], 403: ErrorOut, 404: ErrorOut},
 )
 @paginate(LimitOffsetPagination)
 def supplier_orders(request: HttpRequest, supplier_id: int) -> Any:
-    """The supplier's portal: its orders (households by code only), oldest first."""
-    return services.supplier_orders(user=_user(request), supplier_id=supplier_id)
+    """The supplier's portal: its orders (households by code only), oldest first (its staff
+    and the commanders over its site)."""
+    return selectors.supplier_order_list(user=_user(request), supplier_id=supplier_id)
 
 
 @router.post(

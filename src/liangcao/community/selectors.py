@@ -4,6 +4,11 @@ Two circles: any role whose scope covers a compound sees its orders (households 
 only); personal data (address, contact, health flags) is read only by grid workers and
 commanders whose scope covers the compound (`PERSONAL_ROLES`), and every such read is logged.
 Out of scope answers NotFound; in scope without the right role, Forbidden.
+
+The supplier portal is a third, narrower circle: a supplier's staff (the supplier role at its
+site) and the commanders over that site see the supplier's own orders with what delivery to the
+community point needs (order number, compound, community point, household code, lines, age),
+never the household's address, contact or health flags.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,10 +32,12 @@ from liangcao.community.models import (
     OrderingRule,
     OrderLine,
     OrderState,
+    Supplier,
+    SupplierState,
 )
 from liangcao.core.errors import Forbidden, NotFound
-from liangcao.orgs.models import Membership, Node, NodeClosure, NodeKind, Role, User
-from liangcao.orgs.selectors import scope_for_user
+from liangcao.orgs.models import Membership, Node, NodeClosure, NodeKind, Role, Site, SiteKind, User
+from liangcao.orgs.selectors import scope_for_user, site_list
 
 PERSONAL_ROLES = frozenset({Role.GRID_WORKER, Role.COMMANDER})
 OPEN_STATES = (OrderState.PLACED, OrderState.BATCHED)
@@ -255,12 +262,46 @@ def group_buy_get(*, user: User, group_buy_id: int) -> GroupBuy:
     return found
 
 
+def group_buy_list(*, user: User, compound_id: int | None = None) -> QuerySet[GroupBuy]:
+    """Group buys of compounds in scope, open ones first then newest, with `order_count` and
+    `household_count` of their live orders."""
+    live = ~Q(orders__state=OrderState.CANCELLED)
+    qs = GroupBuy.objects.select_related("compound", "leader").filter(
+        compound_id__in=compound_list(user=user).values("pk")
+    )
+    if compound_id is not None:
+        qs = qs.filter(compound_id=compound_id)
+    return qs.annotate(
+        order_count=Count("orders", filter=live),
+        household_count=Count("orders__household_id", filter=live, distinct=True),
+    ).order_by("-is_open", "-created_at", "-pk")
+
+
+def group_buy_orders(*, group_buy: GroupBuy) -> QuerySet[Order]:
+    """The group buy's orders, oldest first, households by code only (`household_code`)."""
+    return (
+        Order.objects.filter(group_buy=group_buy)
+        .annotate(household_code=F("household__code"))
+        .order_by("created_at", "id")
+    )
+
+
 @dataclass(frozen=True)
 class GroupBuyLine:
     offer_code: str
+    offer_name: str
     quantity: int
     households: int
     amount: int
+
+    @property
+    def yuan(self) -> str:
+        """The amount in yuan, as shown (amounts are kept in fen)."""
+        return yuan(self.amount)
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}"
 
 
 def group_buy_totals(*, group_buy: GroupBuy) -> list[GroupBuyLine]:
@@ -279,7 +320,13 @@ def group_buy_totals(*, group_buy: GroupBuy) -> list[GroupBuyLine]:
     for r in rows:
         offer = offers[r["offer_id"]]
         out.append(
-            GroupBuyLine(offer.code, r["quantity"], r["households"], r["quantity"] * offer.price)
+            GroupBuyLine(
+                offer.code,
+                offer.name,
+                r["quantity"],
+                r["households"],
+                r["quantity"] * offer.price,
+            )
         )
     return sorted(out, key=lambda line: line.offer_code)
 
@@ -312,3 +359,124 @@ def care_register(*, user: User, overdue_only: bool = False) -> QuerySet[Househo
         cutoff = timezone.now() - timedelta(days=visit_interval_days())
         qs = qs.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=cutoff))
     return qs
+
+
+# --- the supplier portal ----------------------------------------------------------------------
+def supplier_portal_list(*, user: User) -> QuerySet[Supplier]:
+    """Suppliers whose portal the user works: those at whose site the user holds the supplier
+    role (a site membership; the role granted at a node gives no portal), and those whose site
+    the user commands (a commander acts for a supplier that cannot). Superusers: all."""
+    qs = Supplier.objects.select_related("site")
+    if not user.is_superuser:
+        staff = Membership.objects.filter(user=user, role=Role.SUPPLIER, site__isnull=False)
+        commanded = site_list(user=user, roles=frozenset({Role.COMMANDER})).filter(
+            kind=SiteKind.SUPPLIER_SITE
+        )
+        qs = qs.filter(
+            Q(site_id__in=staff.values("site_id")) | Q(site_id__in=commanded.values("pk"))
+        )
+    return qs.order_by("site__code")
+
+
+def supplier_portal_get(*, user: User, supplier_id: int) -> Supplier:
+    """One supplier whose portal the user works. NotFound when its site is out of the user's
+    scope (another supplier's staff never learn it exists), Forbidden when the user sees the
+    site but is neither its staff nor its commander."""
+    found = supplier_portal_list(user=user).filter(pk=supplier_id).first()
+    if found is not None:
+        return found
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None or not site_list(user=user).filter(pk=supplier.site_id).exists():
+        raise NotFound(_("No such supplier"))
+    raise Forbidden(_("Only the supplier's staff act on its orders"))
+
+
+def supplier_order_list(
+    *, user: User, supplier_id: int, handed_over: bool | None = None
+) -> QuerySet[Order]:
+    """The supplier's live orders, oldest first, for its portal (`supplier_portal_get` rules).
+
+    Only what delivery to the community point needs is read: the household joins by its code
+    (`household_code`), never its row (address, contact and health flags stay unread).
+    `handed_over`: True for the orders already at the point, False for those still to do.
+    """
+    supplier = supplier_portal_get(user=user, supplier_id=supplier_id)
+    qs = (
+        Order.objects.filter(supplier=supplier)
+        .exclude(state=OrderState.CANCELLED)
+        .annotate(household_code=F("household__code"))
+        .select_related("compound")
+        .prefetch_related("lines__offer__item", "lines__offer__kit")
+    )
+    if handed_over is not None:
+        done = Q(supplier_state=SupplierState.HANDED_OVER)
+        qs = qs.filter(done) if handed_over else qs.exclude(done)
+    return qs.order_by("created_at", "id")
+
+
+def community_points(*, compound_ids: Iterable[int]) -> dict[int, Site]:
+    """The community service point where each compound's orders are collected (its
+    community's point), for compounds that have one."""
+    parents = dict(Node.objects.filter(pk__in=set(compound_ids)).values_list("pk", "parent_id"))
+    points: dict[int, Site] = {}
+    for site in Site.objects.filter(
+        kind=SiteKind.COMMUNITY_POINT, node_id__in=set(parents.values())
+    ).order_by("pk"):
+        points.setdefault(site.node_id, site)  # the first point of a community collects
+    return {c: points[p] for c, p in parents.items() if p in points}
+
+
+def supplier_portal_home(*, user: User, supplier_id: int | None) -> Supplier:
+    """The supplier the portal page shows: the one asked for, else the user's first. Raises
+    Forbidden when the user works no supplier's portal (NotFound/Forbidden as
+    `supplier_portal_get` for the one asked for)."""
+    if supplier_id is not None:
+        return supplier_portal_get(user=user, supplier_id=supplier_id)
+    first = supplier_portal_list(user=user).first()
+    if first is None:
+        raise Forbidden(_("The supplier portal is for a supplier's staff"))
+    return first
+
+
+@dataclass(frozen=True)
+class PointBatch:
+    """A supplier's picked orders for one community point: handed over there together."""
+
+    point: Site | None
+    orders: list[Order]
+
+
+def supplier_batches(*, user: User, supplier_id: int) -> list[PointBatch]:
+    """The supplier's picked orders grouped by the community point that collects them (the
+    oldest order's point first); orders of a compound without a point come last."""
+    picked = list(
+        supplier_order_list(user=user, supplier_id=supplier_id, handed_over=False).filter(
+            supplier_state=SupplierState.PICKED
+        )[:500]
+    )
+    points = community_points(compound_ids={o.compound_id for o in picked})
+    groups: dict[int | None, list[Order]] = {}
+    for order in picked:
+        point = points.get(order.compound_id)
+        groups.setdefault(point.pk if point else None, []).append(order)
+    by_pk = {p.pk: p for p in points.values()}
+    batches = [PointBatch(by_pk.get(pk) if pk else None, orders) for pk, orders in groups.items()]
+    return sorted(batches, key=lambda b: b.point is None)
+
+
+def may_manage_compound(*, user: User, compound_id: int) -> bool:
+    """Whether the user works with the compound's households (grid workers, commanders)."""
+    return compound_list(user=user, roles=PERSONAL_ROLES).filter(pk=compound_id).exists()
+
+
+def group_buy_states(*, group_buy: GroupBuy) -> dict[str, int]:
+    """How many of the group buy's orders are in each state (labels as keys)."""
+    rows = (
+        Order.objects.filter(group_buy=group_buy)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    counts = dict(rows)
+    return {str(label): counts[value] for value, label in OrderState.choices if value in counts}

@@ -46,6 +46,8 @@ from liangcao.community.selectors import (
     PERSONAL_ROLES,
     compound_get,
     household_get,
+    supplier_portal_get,
+    supplier_portal_list,
 )
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from liangcao.orgs.models import Node, NodeKind, Role, Site, SiteKind, User
@@ -277,11 +279,35 @@ def order_enter(
         )
 
 
-def group_buy_create(*, user: User, leader_household_id: int, title: str) -> GroupBuy:
-    """Open a group buy in the leader household's compound (grid workers, commanders)."""
+def group_buy_create(
+    *,
+    user: User,
+    title: str,
+    leader_household_id: int | None = None,
+    compound_id: int | None = None,
+    leader_code: str = "",
+) -> GroupBuy:
+    """Open a group buy in the leader household's compound (grid workers, commanders). The
+    leader is named by id, or by its household code within `compound_id` (the page's form).
+    Raises Invalid (no title, unknown leader code), NotFound/Forbidden (scope, role)."""
     if not title.strip():
         raise Invalid(_("Name the group buy"), [FieldError("title", _("required"))])
     with transaction.atomic(durable=True):
+        if leader_household_id is None:
+            compound = compound_get(user=user, compound_id=compound_id or 0, roles=PERSONAL_ROLES)
+            code = leader_code.strip().upper()
+            found = Household.objects.filter(compound=compound, code=code).first()
+            if found is None:
+                raise Invalid(
+                    _("Name the group buy's leader"),
+                    [
+                        FieldError(
+                            "leader_code",
+                            _("no household %(code)s in this compound") % {"code": code},
+                        )
+                    ],
+                )
+            leader_household_id = found.pk
         leader = household_get(user=user, household_id=leader_household_id)
         return GroupBuy.objects.create(
             compound_id=leader.compound_id, leader=leader, title=title.strip()[:80], created_by=user
@@ -600,51 +626,52 @@ _SUPPLIER_STEPS = {
 }
 
 
-def supplier_order_step(*, user: User, order_id: int, step: str) -> Order:
-    """The supplier accepts, picks, then hands an order over at the community point. Only
-    members of the supplier's site (or commanders over it) act; NotFound otherwise; Conflict
-    out of order."""
+def supplier_orders_advance(*, user: User, order_ids: Sequence[int], step: str) -> list[Order]:
+    """The supplier accepts, picks, then hands orders over at the community point, several at
+    once (a batch handed over at one point). All or nothing: every order must belong to a
+    supplier whose portal the user works (`selectors.supplier_portal_list`: its staff, or a
+    commander over its site) and be in the state before `step`.
+
+    Raises NotFound (unknown step, an order unknown or out of scope), Forbidden (in scope
+    without the supplier's role), Conflict (an order out of order: nothing is changed)."""
     if step not in _SUPPLIER_STEPS:
         raise NotFound(_("No such step"))
     before, after = _SUPPLIER_STEPS[step]
+    ids = sorted(set(order_ids))
+    if not ids:
+        raise Invalid(_("Choose at least one order"), [FieldError("order_ids", _("required"))])
     with transaction.atomic(durable=True):
-        order = (
+        orders = list(
             Order.objects.select_for_update(of=("self",))
             .select_related("supplier")
-            .filter(pk=order_id, supplier__isnull=False)
-            .first()
+            .filter(pk__in=ids, supplier__isnull=False)
+            .order_by("pk")  # row locks in one order: two batches never deadlock
         )
-        if order is None or order.supplier is None:
+        if len(orders) != len(ids):
             raise NotFound(_("No such order"))
-        site_id = order.supplier.site_id
-        if not site_list(user=user).filter(pk=site_id).exists():
-            raise NotFound(_("No such order"))
-        if not user.is_superuser and not (
-            site_list(user=user, roles=frozenset({Role.COMMANDER})).filter(pk=site_id).exists()
-            or user.memberships.filter(site_id=site_id).exists()
-        ):
-            raise Forbidden(_("Only the supplier's staff act on its orders"))
-        if order.supplier_state != before:
+        mine = set(
+            supplier_portal_list(user=user)
+            .filter(pk__in={o.supplier_id for o in orders})
+            .values_list("pk", flat=True)
+        )
+        for order in orders:
+            if order.supplier_id not in mine:
+                supplier_portal_get(user=user, supplier_id=order.supplier_id or 0)  # raises
+        late = [o for o in orders if o.supplier_state != before]
+        if late:
             raise Conflict(
-                _("This order is %(state)s") % {"state": order.get_supplier_state_display()}
+                _("Order %(id)s is %(state)s; nothing was changed")
+                % {"id": late[0].pk, "state": late[0].get_supplier_state_display()}
             )
-        order.supplier_state = after
-        order.save(update_fields=["supplier_state"])
-        return order
+        Order.objects.filter(pk__in=ids).update(supplier_state=after)
+        for order in orders:
+            order.supplier_state = after
+        return orders
 
 
-def supplier_orders(*, user: User, supplier_id: int) -> Any:
-    """The orders of a supplier whose site the user sees (NotFound otherwise), oldest first."""
-    supplier = Supplier.objects.filter(pk=supplier_id).first()
-    if supplier is None or not site_list(user=user).filter(pk=supplier.site_id).exists():
-        raise NotFound(_("No such supplier"))
-    return (
-        Order.objects.filter(supplier=supplier)
-        .exclude(state=OrderState.CANCELLED)
-        .select_related("household")
-        .prefetch_related("lines__offer__item", "lines__offer__kit")
-        .order_by("created_at", "id")
-    )
+def supplier_order_step(*, user: User, order_id: int, step: str) -> Order:
+    """One order's step through the supplier portal (`supplier_orders_advance` of one)."""
+    return supplier_orders_advance(user=user, order_ids=[order_id], step=step)[0]
 
 
 # --- special populations ----------------------------------------------------------------------

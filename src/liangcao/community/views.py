@@ -6,7 +6,12 @@
   .xlsx import and export, and each compound's printable QR code.
 - The volunteer's door-run page: works offline (a service worker caches it; confirmations are
   queued in localStorage and synced with their client ids when the network is back).
+- The page a household's QR code opens on the volunteer's phone (`run_confirm`): the same
+  queue as the door-run page, served by the service worker offline for any order.
 - Orders with their age, overdue lists and the delivery share (every role in scope).
+- Group buys of a compound, aggregated per item (grid workers open and close them).
+- The supplier portal: a supplier's staff accept, pick and hand over its orders, oldest first,
+  at the community point in batches (no household personal data: selectors.py).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from liangcao.community import excel, selectors, services
-from liangcao.community.models import GroupBuy, Health
+from liangcao.community.models import GroupBuy, Health, SupplierState
 from liangcao.core.errors import DomainError, Invalid
 from liangcao.web.pages import (
     form_once,
@@ -71,8 +78,15 @@ def resident(request: HttpRequest, token: str) -> HttpResponse:
             status = exc.status
         else:
             context["order"] = order
-            context["code_qr"] = _qr(order.confirm_code)
+            context["confirm_url"] = confirm_url = _confirm_url(order.pk, order.confirm_code)
+            context["code_qr"] = _qr(confirm_url)
     return render(request, "community/resident.html", context, status=status)
+
+
+def _confirm_url(order_id: int, code: str) -> str:
+    """What the household's QR code holds: the volunteer's confirmation page for this order."""
+    query = urlencode({"order": str(order_id), "code": code})
+    return f"{settings.PUBLIC_BASE_URL}{reverse('community-run-confirm')}?{query}"
 
 
 @page_view
@@ -147,6 +161,15 @@ def door_run(request: HttpRequest, run_id: int) -> HttpResponse:
         user=user, households=[o.household for o in orders], via="door-run"
     )
     return render(request, "community/door_run.html", {"run": run, "orders": orders})
+
+
+@never_cache
+@page_view
+def run_confirm(request: HttpRequest) -> HttpResponse:
+    """The page a household's QR code opens on the volunteer's phone: it queues the handover
+    like a typed code (the page reads order and code from its address, so the service worker
+    serves one cached copy for every order when the network is down)."""
+    return render(request, "community/run_confirm.html")
 
 
 @require_GET
@@ -229,3 +252,144 @@ def care(request: HttpRequest) -> HttpResponse:
 
 
 _BOX = "BOX-FAMILY"
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@page_view
+def group_buy_list(request: HttpRequest) -> HttpResponse:
+    """Group buys of the compounds in scope (open first); grid workers open one here."""
+    user = user_of(request)
+    if request.method == "POST":
+
+        def post(token: str) -> dict[str, Any]:
+            group = services.group_buy_create(
+                user=user,
+                compound_id=_int(request.POST.get("compound")),
+                leader_code=request.POST.get("leader_code", ""),
+                title=request.POST.get("title", ""),
+            )
+            return {"id": group.pk}
+
+        try:
+            done = form_once(request, post)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect(request.get_full_path())
+        messages.success(request, _("Group buy opened"))
+        return redirect("community-group-buy", done["id"])
+    compound = _int(request.GET.get("compound"))
+    page = paginate(request, selectors.group_buy_list(user=user, compound_id=compound))
+    return render(
+        request,
+        "community/group_buys.html",
+        {
+            "page": page,
+            "compounds": [c for c, _ in _compounds(user)],
+            "compound": compound,
+            "token": new_form_token(),
+        },
+    )
+
+
+def _error_text(exc: DomainError) -> str:
+    """The error and its first field message, for a flash message."""
+    errors = getattr(exc, "errors", None) or []
+    return f"{exc.message}: {errors[0].message}" if errors else str(exc.message)
+
+
+@page_view
+def group_buy_detail(request: HttpRequest, group_buy_id: int) -> HttpResponse:
+    """A group buy aggregated per item over its households' orders, its state and orders;
+    grid workers close it."""
+    user = user_of(request)
+    group = selectors.group_buy_get(user=user, group_buy_id=group_buy_id)
+    if request.method == "POST":
+        try:
+            form_once(
+                request,
+                lambda token: {"id": services.group_buy_close(user=user, group_buy_id=group.pk).pk},
+            )
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Group buy closed"))
+        return redirect("community-group-buy", group.pk)
+    orders = selectors.group_buy_orders(group_buy=group)
+    page = paginate(request, orders)
+    for order in page:
+        order.age = selectors.order_age_hours(order)
+    totals = selectors.group_buy_totals(group_buy=group)
+    return render(
+        request,
+        "community/group_buy.html",
+        {
+            "group": group,
+            "totals": totals,
+            "amount": selectors.yuan(sum(t.amount for t in totals)),
+            "states": selectors.group_buy_states(group_buy=group),
+            "page": page,
+            "can_close": group.is_open
+            and selectors.may_manage_compound(user=user, compound_id=group.compound_id),
+            "token": new_form_token(),
+        },
+    )
+
+
+@page_view
+def supplier_portal(request: HttpRequest) -> HttpResponse:
+    """The supplier portal: its orders oldest first with their age; accept, pick, and hand
+    over the picked ones at each community point in one batch."""
+    user = user_of(request)
+    supplier = selectors.supplier_portal_home(
+        user=user, supplier_id=_int(request.GET.get("supplier"))
+    )
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        ids = [int(v) for v in request.POST.getlist("order") if v.isdigit()]
+
+        def post(token: str) -> dict[str, Any]:
+            done = services.supplier_orders_advance(user=user, order_ids=ids, step=step)
+            return {"n": len(done)}
+
+        try:
+            answer = form_once(request, post)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _STEP_DONE.get(step, "") % {"n": answer["n"]})
+        return redirect(request.get_full_path())
+    done = request.GET.get("done") == "1"
+    page = paginate(
+        request,
+        selectors.supplier_order_list(user=user, supplier_id=supplier.pk, handed_over=done),
+    )
+    points = selectors.community_points(compound_ids={o.compound_id for o in page})
+    for order in page:
+        order.age = selectors.order_age_hours(order)
+        order.point = points.get(order.compound_id)
+    suppliers = list(selectors.supplier_portal_list(user=user)[:200])
+    return render(
+        request,
+        "community/supplier.html",
+        {
+            "supplier": supplier,
+            "suppliers": suppliers if len(suppliers) > 1 else [],
+            "page": page,
+            "done": done,
+            "batches": []
+            if done
+            else selectors.supplier_batches(user=user, supplier_id=supplier.pk),
+            "assigned": [o.pk for o in page if o.supplier_state == SupplierState.ASSIGNED],
+            "token": new_form_token(),
+        },
+    )
+
+
+_STEP_DONE = {
+    "accept": gettext_lazy("%(n)d orders accepted"),
+    "pick": gettext_lazy("%(n)d orders picked"),
+    "hand-over": gettext_lazy("%(n)d orders handed over at the community point"),
+}

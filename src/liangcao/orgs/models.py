@@ -205,6 +205,8 @@ class Role(models.TextChoices):
     MARKET_MONITOR = "market_monitor", _("Market monitor")
     CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
     INSPECTOR = "inspector", _("Inspector (read-only)")
+    # Granted at a supplier's site: its staff work the supplier portal (community app).
+    SUPPLIER = "supplier", _("Supplier staff")
 
 
 class Membership(models.Model):

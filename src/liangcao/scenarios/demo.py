@@ -332,6 +332,33 @@ def _build_catalog() -> tuple[int, int]:
     return len(items), len(KITS)
 
 
+# Roles that mean something only at a site: a supplier's staff work its portal.
+SITE_ONLY_ROLES = frozenset({Role.SUPPLIER})
+
+
+def _supplier_users(community: Node) -> list[tuple[str, str, str]]:
+    """The staff of the first community's corner shop and of the e-commerce platform (the
+    supplier role at their sites; the sites are made by the community demo)."""
+    password = User.objects.get(username="admin").password  # the demo password, hashed once
+    staff = [
+        (username, Site.objects.filter(code=code).first())
+        for username, code in (
+            ("shop-supplier", f"shop-{community.code}"),
+            ("ecom-supplier", "ecom-1"),
+        )
+    ]
+    out = []
+    for username, site in staff:
+        if site is None:
+            continue
+        user = User.objects.create(
+            username=username, password=password, first_name=str(Role.SUPPLIER.label)
+        )
+        Membership.objects.create(user=user, role=Role.SUPPLIER, site=site)
+        out.append((username, str(Role.SUPPLIER), site.code))
+    return out
+
+
 def _build_users(
     city: Node,
     district: Node,
@@ -343,6 +370,8 @@ def _build_users(
     grants: list[tuple[str, str, Node | None, Site | None]] = []
     for level, node in (("city", city), ("district", district), ("community", community)):
         for role in Role:
+            if role in SITE_ONLY_ROLES:
+                continue
             username = f"{level}-{role.value.replace('_', '-')}"
             users.append(User(username=username, password=password, first_name=str(role.label)))
             grants.append((username, role.value, node, None))
@@ -391,6 +420,7 @@ def demo_load(*, size: str = "full", seed: int = 2022) -> DemoResult:
         demo_second_factor_load(u for u, _, _ in users)
         fleet_demo_load(city=city, district=districts[0], admin=User.objects.get(username="admin"))
         community_demo_load(rng=random.Random(seed))
+        users[-1:-1] = _supplier_users(communities[0])
         readiness_demo_load(city=city)
         market_demo_load(
             districts=districts, reporter=User.objects.get(username="admin"), seed=seed

@@ -53,6 +53,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if scope.everything or scope.roles & {Role.GRID_WORKER, Role.COMMANDER}:
         links.append(NavLink(_("Households"), reverse("community-households"), "households"))
         links.append(NavLink(_("Special populations"), reverse("community-care"), "care"))
+        links.append(NavLink(_("Group buys"), reverse("community-group-buys"), "group-buys"))
+    if scope.everything or scope.roles & {Role.SUPPLIER, Role.COMMANDER}:
+        links.append(NavLink(_("Supplier portal"), reverse("community-supplier"), "supplier"))
     if scope.everything or scope.node_ids:
         links.append(NavLink(_("Household orders"), reverse("community-orders"), "orders"))
     if scope.everything or scope.node_ids:

@@ -54,6 +54,7 @@ def _links_for(role: str) -> list[tuple[str | Promise, str]]:
         ],
         Role.GRID_WORKER: [
             (_("Community service points"), f"{sites}?kind={SiteKind.COMMUNITY_POINT}"),
+            (_("Group buys"), reverse("community-group-buys")),
             (_("Standard boxes"), reverse("kit-list")),
         ],
         Role.PROCUREMENT_OFFICER: [
@@ -64,6 +65,7 @@ def _links_for(role: str) -> list[tuple[str | Promise, str]]:
         Role.MARKET_MONITOR: [(_("Daily necessities"), reverse("item-list") + "?category=daily")],
         Role.CHECKPOINT_OFFICER: [(_("Checkpoints"), f"{sites}?kind={SiteKind.CHECKPOINT}")],
         Role.INSPECTOR: [(_("Area overview (read-only)"), reverse("node-list"))],
+        Role.SUPPLIER: [(_("Orders to prepare and hand over"), reverse("community-supplier"))],
     }
     return table.get(role, [])
 
