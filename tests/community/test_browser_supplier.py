@@ -31,9 +31,9 @@ def shop(transactional_db: None, live_server: Any, empty_ledger_after: None) -> 
     orders_assign(user=User.objects.get(username="city-commander"))
     supplier = Supplier.objects.get(site__code=f"shop-{place.community.code}")
     mine = list(
-        Order.objects.filter(supplier=supplier).order_by("created_at", "id").values_list(
-            "pk", flat=True
-        )
+        Order.objects.filter(supplier=supplier)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
     )
     assert len(mine) == 3
     return {"base": str(live_server.url), "orders": mine, "point": place.point.pk}

@@ -66,7 +66,7 @@ def test_household_personal_data_by_role(
 ) -> None:
     grid = User.objects.get(username="community-grid-worker")
     household = place.household
-    order = order_enter(user=grid, household_id=household.pk, lines=[LineIn("EGG", 1)])
+    order = order_enter(user=grid, household_id=household.pk, lines=[LineIn("BOX-FAMILY", 1)])
     group = group_buy_create(user=grid, leader_household_id=household.pk, title="团购")
     run = door_run_create(user=grid, point_id=place.point.pk)
     secrets_of = [household.phone, household.contact_name]
@@ -143,7 +143,7 @@ def test_handover_out_of_scope_is_not_found(
     place: Place, outsiders: list[str], client_for: Callable[[str], Client]
 ) -> None:
     grid = User.objects.get(username="community-grid-worker")
-    order = order_enter(user=grid, household_id=place.household.pk, lines=[LineIn("EGG", 1)])
+    order = order_enter(user=grid, household_id=place.household.pk, lines=[LineIn("BOX-FAMILY", 1)])
     door_run_create(user=grid, point_id=place.point.pk)
     order.refresh_from_db()
     body = {"client_id": str(uuid.uuid4()), "order_id": order.pk, "code": order.confirm_code}

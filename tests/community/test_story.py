@@ -103,6 +103,20 @@ def test_household_orders_to_the_door(place: Place, client_for: Callable[[str], 
         "EGG": (5, 2),
     }
 
+    # The paid eggs go to a supplier; a door run waits for them at the point.
+    commander = client_for("city-commander")
+    plan = post(commander, "/api/v1/community/assignments", {})
+    assert plan.status_code == 200, plan.content
+    assert not Order.objects.filter(pk__in=[order.pk, neighbour_order], supplier__isnull=True)
+    early = post(grid, "/api/v1/community/door-runs", {"point_id": place.point.pk})
+    assert early.status_code == 409  # nothing of these orders is at the point yet
+    # The supplier accepts, picks and hands over at the point (its portal, as a commander over
+    # it may act for it).
+    for step in ("accept", "pick", "hand-over"):
+        for order_id in (order.pk, neighbour_order):
+            moved = post(commander, f"/api/v1/community/supplier-orders/{order_id}/{step}", {})
+            assert moved.status_code == 200, moved.content
+
     # A door run takes the waiting orders of the community point.
     response = post(grid, "/api/v1/community/door-runs", {"point_id": place.point.pk})
     assert response.status_code == 201, response.content

@@ -100,3 +100,32 @@ def test_orders_are_assigned_accepted_handed_over_and_reassigned(
     assert after[first] == shop.pk
     assert [pk for pk, s in after.items() if s == shop.pk] == [first]
     assert all(s is not None for s in after.values())
+
+
+def test_a_door_run_carries_only_what_is_at_the_point(
+    place: Place, user_named: Callable[[str], User]
+) -> None:
+    """Paid goods join a door run once their supplier has handed them over to the point;
+    standard boxes are there already."""
+    from liangcao.community.models import OrderState
+    from liangcao.community.services import door_run_create, orders_assign, supplier_order_step
+    from liangcao.core.errors import Conflict
+
+    grid = user_named("community-grid-worker")
+    households = list(Household.objects.filter(compound__parent=place.community)[:3])
+    paid = order_enter(user=grid, household_id=households[0].pk, lines=[LineIn("RICE", 1)])
+    box = order_enter(user=grid, household_id=households[1].pk, lines=[LineIn("BOX-FAMILY", 1)])
+    orders_assign(user=user_named("admin"))
+    run = door_run_create(user=grid, point_id=place.point.pk)
+    assert list(Order.objects.filter(door_run=run).values_list("pk", flat=True)) == [box.pk]
+    try:
+        door_run_create(user=grid, point_id=place.point.pk, order_ids=[paid.pk])
+    except Conflict:
+        pass
+    else:
+        raise AssertionError("an order still with its supplier went on a door run")
+    for step in ("accept", "pick", "hand-over"):
+        supplier_order_step(user=user_named("city-commander"), order_id=paid.pk, step=step)
+    second = door_run_create(user=grid, point_id=place.point.pk)
+    paid.refresh_from_db()
+    assert (paid.door_run_id, paid.state) == (second.pk, OrderState.BATCHED)

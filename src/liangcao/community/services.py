@@ -341,13 +341,17 @@ def door_run_create(
 ) -> DoorRun:
     """Batch placed orders of the point's community into a door run carried by `user`.
 
-    Without `order_ids`, the oldest placed orders (up to `limit`). Raises NotFound/Forbidden,
-    Conflict when nothing is left to carry.
+    Only orders whose goods are at the point go: standard boxes only (nothing to buy), or
+    paid goods the supplier has handed over to the point. Without `order_ids`, the oldest
+    such orders (up to `limit`). Raises NotFound/Forbidden, Conflict when nothing is left to
+    carry or a named order is not at the point yet.
     """
     with transaction.atomic(durable=True):
         point = _point_for(user, point_id)
         qs = Order.objects.select_for_update().filter(
-            state=OrderState.PLACED, compound__parent_id=point.node_id
+            Q(total=0) | Q(supplier_state=SupplierState.HANDED_OVER),
+            state=OrderState.PLACED,
+            compound__parent_id=point.node_id,
         )
         if order_ids is not None:
             qs = qs.filter(pk__in=list(order_ids))
