@@ -122,7 +122,7 @@ BAD = {
     "nodes": (
         {"code": "d01-bad", "kind": "community", "name_zh": "坏", "parent_code": "d01"},
         "kind",
-        "sits at level 3",
+        "应位于第 3 级",  # the page is Chinese: so is the reason
     ),
     "sites": (
         {
@@ -134,7 +134,7 @@ BAD = {
             "longitude": 114.3,
         },
         "latitude",
-        "a number from -90 to 90",
+        "应为 -90 到 90 之间的数字",
     ),
     "users": (
         {
@@ -177,6 +177,39 @@ def test_a_bad_row_names_row_column_and_reason_and_imports_nothing(
     assert _counts() == before
 
 
+def test_supplier_staff_are_granted_at_a_supplier_site_only(
+    client_for: Callable[[str], Client],
+) -> None:
+    from liangcao.core.errors import Invalid
+    from liangcao.masterdata.services import role_grant
+    from liangcao.orgs.models import SiteKind
+
+    client = client_for("district-commander")
+    before = _counts()
+    hospital = Site.objects.filter(kind=SiteKind.HOSPITAL, node__code__startswith="d01").first()
+    assert hospital is not None
+    rows = [
+        {"username": "district-requester", "role": "supplier", "node_code": "d01"},
+        {"username": "district-requester", "role": "supplier", "site_code": hospital.code},
+    ]
+    status, html = upload(client, "users", rows)
+    html = html.replace("\n", "")
+    assert status == 422
+    for row in (2, 3):
+        assert f"<td>{row}</td><td>role</td><td>保供企业人员只能在保供企业的站点" in html
+    assert _counts() == before
+    admin = User.objects.get(username="admin")
+    with pytest.raises(Invalid) as refused:
+        role_grant(granter=admin, username="district-requester", role="supplier", node_code="d01")
+    assert [e.field for e in refused.value.errors] == ["role"]
+    shop = Site.objects.filter(kind=SiteKind.SUPPLIER_SITE).first()
+    assert shop is not None
+    granted = role_grant(
+        granter=admin, username="district-requester", role="supplier", site_code=shop.code
+    )
+    assert (granted.role, granted.site_id) == ("supplier", shop.pk)
+
+
 def test_district_commander_cannot_grant_at_the_city_or_another_district(
     client_for: Callable[[str], Client],
 ) -> None:
@@ -190,9 +223,9 @@ def test_district_commander_cannot_grant_at_the_city_or_another_district(
     status, html = upload(client, "users", rows)
     assert status == 422
     html = html.replace("\n", "")
-    assert "<td>2</td><td>node_code</td><td>city: unknown, or outside" in html
-    assert "<td>3</td><td>node_code</td><td>d02: unknown, or outside" in html
-    assert "<td>4</td><td>role</td><td>you may not grant commander there" in html
+    assert "<td>2</td><td>node_code</td><td>city：不存在，或不在您管辖的范围内" in html
+    assert "<td>3</td><td>node_code</td><td>d02：不存在，或不在您管辖的范围内" in html
+    assert "<td>4</td><td>role</td><td>您不能在此处授予“组长”角色（只能在您的层级以下授予）" in html
     assert _counts() == before
     # The same rules on the page.
     page = client.post(
@@ -306,7 +339,7 @@ def test_out_of_range_cells_are_named_not_crashed(client_for: Callable[[str], Cl
     status, html = upload(
         client, "users", [{"username": "no-password", "role": "requester", "node_code": "d01"}]
     )
-    assert status == 422 and "required for a new user" in html
+    assert status == 422 and "新用户必填" in html
     site = Site.objects.filter(node__code__startswith="d01").first()
     assert site is not None
     nan = client.post(

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from liangcao.core.errors import Forbidden
 from liangcao.orgs.models import Membership, NodeClosure, Role, User
 
@@ -68,5 +70,5 @@ def require_manager(user: User) -> Authority:
     """The user's authority; raises Forbidden unless they manage some part of the tree."""
     authority = authority_for(user)
     if not authority.is_manager:
-        raise Forbidden("Only commanders change master data.")
+        raise Forbidden(_("Only commanders change master data."))
     return authority

@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Item
 
@@ -40,7 +41,16 @@ from liangcao.orgs.models import (
 from liangcao.orgs.services import nodes_bulk_create
 from liangcao.stock.services import OpeningSpec, opening_balance_post
 
-OUTSIDE = "unknown, or outside your part of the tree"
+OUTSIDE = _("unknown, or outside your part of the tree")
+# Supplier staff work one supplier's portal: the role is held at that supplier's site only.
+SUPPLIER_AT_SITE = _("supplier staff are granted at a supplier's site (site_code), not at a node")
+# The sheets as people name them (import page titles, error messages).
+SHEET_NAMES = {
+    "nodes": _("Administrative tree"),
+    "sites": _("Sites"),
+    "users": _("Users and roles"),
+    "opening_stock": _("Opening stock"),
+}
 MAX_COUNT = 1_000_000_000  # populations and quantities: far above any real one, inside the column
 
 
@@ -51,8 +61,12 @@ class ImportSummary:
     detail: str = ""
 
 
+def _outside(code: str) -> str:
+    return _("%(code)s: unknown, or outside your part of the tree") % {"code": code}
+
+
 def _rows(content: bytes, kind: str) -> Iterator[SheetRow]:
-    required, optional, _ = TEMPLATES[kind]
+    required, optional, _columns = TEMPLATES[kind]
     for row in read_sheet(content, sheet=kind, required=required, optional=optional):
         first = str(row.cells.get(required[0]) or "")
         if not first.startswith(EXAMPLE_PREFIX):
@@ -61,7 +75,11 @@ def _rows(content: bytes, kind: str) -> Iterator[SheetRow]:
 
 def _raise_if(check: RowChecker, kind: str) -> None:
     if check.errors:
-        raise Invalid(f"The {kind} sheet has bad rows; nothing was imported", check.errors)
+        raise Invalid(
+            _("The %(sheet)s sheet has bad rows; nothing was imported")
+            % {"sheet": SHEET_NAMES[kind]},
+            check.errors,
+        )
 
 
 def _number(check: RowChecker, row: SheetRow, column: str, low: float, high: float) -> float:
@@ -71,7 +89,11 @@ def _number(check: RowChecker, row: SheetRow, column: str, low: float, high: flo
     except (TypeError, ValueError):
         number = None
     if number is None or not (low <= number <= high):
-        check.fail(row, column, f"a number from {low:g} to {high:g}")
+        check.fail(
+            row,
+            column,
+            _("a number from %(low)s to %(high)s") % {"low": f"{low:g}", "high": f"{high:g}"},
+        )
         return 0.0
     return number
 
@@ -87,12 +109,15 @@ def _date(check: RowChecker, row: SheetRow, column: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        check.fail(row, column, "a date like 2022-01-20")
+        check.fail(row, column, _("a date like 2022-01-20"))
         return None
 
 
 def _integrity(kind: str) -> Conflict:
-    return Conflict(f"Another change to the {kind} happened at the same time; import again")
+    return Conflict(
+        _("Another change to the %(sheet)s happened at the same time; import again")
+        % {"sheet": SHEET_NAMES[kind]}
+    )
 
 
 # --- the tree -------------------------------------------------------------------------------
@@ -118,27 +143,37 @@ def nodes_import(*, user: User, content: bytes) -> ImportSummary:
         parent_code = check.text(row, "parent_code", required=False, max_len=40)
         population = check.integer(row, "population", required=False, minimum=0) or 0
         if population > MAX_COUNT:
-            check.fail(row, "population", f"at most {MAX_COUNT}")
+            check.fail(row, "population", _("at most %(limit)s") % {"limit": MAX_COUNT})
         if code in existing:
-            check.fail(row, "code", f"node {code} already exists")
+            check.fail(row, "code", _("node %(code)s already exists") % {"code": code})
         elif code in new:
-            check.fail(row, "code", f"{code} appears twice")
+            check.fail(row, "code", _("%(code)s appears twice") % {"code": code})
         parent: Node | None = None
         if not parent_code:
             if not authority.manages(None):
-                check.fail(row, "parent_code", "required: only an administrator adds a city")
+                check.fail(row, "parent_code", _("required: only an administrator adds a city"))
         elif parent_code in new:
             parent = new[parent_code]
         elif parent_code in existing and authority.manages(existing[parent_code][0]):
             pk, depth = existing[parent_code]
             parent = Node(pk=pk, depth=depth)
         else:
-            check.fail(row, "parent_code", f"{parent_code}: {OUTSIDE} (or not on an earlier row)")
+            check.fail(
+                row,
+                "parent_code",
+                _("%(code)s: unknown, or outside your part of the tree (or not on an earlier row)")
+                % {"code": parent_code},
+            )
             continue
         depth = 0 if parent is None else parent.depth + 1
         expected = NODE_KIND_DEPTH.get(kind)  # type: ignore[call-overload]
         if expected is not None and expected != depth:
-            check.fail(row, "kind", f"a {kind} sits at level {expected}, not {depth}")
+            check.fail(
+                row,
+                "kind",
+                _("a %(kind)s sits at level %(expected)s, not %(depth)s")
+                % {"kind": NodeKind(kind).label, "expected": expected, "depth": depth},
+            )
         new[code] = Node(
             code=code,
             kind=kind,
@@ -179,12 +214,12 @@ def sites_import(*, user: User, content: bytes) -> ImportSummary:
     for row in rows:
         code = check.code(row, "code")
         if code in taken:
-            check.fail(row, "code", f"site {code} already exists")
+            check.fail(row, "code", _("site %(code)s already exists") % {"code": code})
         elif code in new:
-            check.fail(row, "code", f"{code} appears twice")
+            check.fail(row, "code", _("%(code)s appears twice") % {"code": code})
         node_code = check.text(row, "node_code", required=True, max_len=40)
         if node_code and node_code not in nodes:
-            check.fail(row, "node_code", f"{node_code}: {OUTSIDE}")
+            check.fail(row, "node_code", _outside(node_code))
         new[code] = Site(
             code=code,
             kind=check.choice(row, "kind", list(SiteKind.values)),
@@ -218,8 +253,9 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
     nodes = _managed_nodes(authority, {str(r.cells.get("node_code") or "").strip() for r in rows})
     site_rows = Site.objects.filter(
         code__in={str(r.cells.get("site_code") or "").strip() for r in rows}
-    ).values_list("code", "id", "node_id")
-    sites = {c: (pk, n) for c, pk, n in site_rows if authority.manages(n)}
+    ).values_list("code", "id", "node_id", "kind")
+    sites = {c: (pk, n) for c, pk, n, _kind in site_rows if authority.manages(n)}
+    supplier_sites = {c for c, _pk, _n, kind in site_rows if kind == SiteKind.SUPPLIER_SITE}
     check = RowChecker()
     new_users: dict[str, User] = {}
     grants: list[tuple[str, str, int | None, int | None]] = []
@@ -231,10 +267,10 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
         password = str(row.cells.get("password") or "")
         if username in existing:
             if password:
-                check.fail(row, "password", "existing user: leave empty (passwords are theirs)")
+                check.fail(row, "password", _("existing user: leave empty (passwords are theirs)"))
         elif username not in new_users:
             if not password:
-                check.fail(row, "password", "required for a new user")
+                check.fail(row, "password", _("required for a new user"))
             candidate = User(
                 username=username,
                 first_name=check.text(row, "first_name", required=False, max_len=150),
@@ -256,20 +292,27 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
             new_users[username] = candidate
         node_id = site_id = site_node = None
         if bool(node_code) == bool(site_code):
-            check.fail(row, "node_code", "give a node_code or a site_code (one of them)")
+            check.fail(row, "node_code", _("give a node_code or a site_code (one of them)"))
             continue
         if node_code:
             node_id = nodes.get(node_code)
             if node_id is None:
-                check.fail(row, "node_code", f"{node_code}: {OUTSIDE}")
+                check.fail(row, "node_code", _outside(node_code))
                 continue
         else:
             if site_code not in sites:
-                check.fail(row, "site_code", f"{site_code}: {OUTSIDE}")
+                check.fail(row, "site_code", _outside(site_code))
                 continue
             site_id, site_node = sites[site_code]
+        if role == Role.SUPPLIER and site_code not in supplier_sites:
+            check.fail(row, "role", SUPPLIER_AT_SITE)
         if role and not authority.may_grant(role=role, node_id=node_id, site_node_id=site_node):
-            check.fail(row, "role", f"you may not grant {role} there (only below your own level)")
+            check.fail(
+                row,
+                "role",
+                _("you may not grant %(role)s there (only below your own level)")
+                % {"role": Role(role).label},
+            )
         grants.append((username, role, node_id, site_id))
     _raise_if(check, "users")
     try:
@@ -283,7 +326,7 @@ def users_import(*, user: User, content: bytes) -> ImportSummary:
             )
     except IntegrityError:
         raise _integrity("users") from None
-    return ImportSummary("users", len(new_users), detail=f"{len(grants)} roles")
+    return ImportSummary("users", len(new_users), detail=_("%(n)s roles") % {"n": len(grants)})
 
 
 # --- opening stock ------------------------------------------------------------------------
@@ -311,33 +354,45 @@ def opening_stock_import(*, user: User, content: bytes) -> ImportSummary:
         item_code = check.text(row, "item_code", required=True, max_len=40)
         quantity = check.integer(row, "quantity", required=True, minimum=1)
         if quantity is not None and quantity > MAX_COUNT:
-            check.fail(row, "quantity", f"at most {MAX_COUNT}")
+            check.fail(row, "quantity", _("at most %(limit)s") % {"limit": MAX_COUNT})
             quantity = None
         lot_code = check.text(row, "lot_code", required=False, max_len=60)
         expiry = _date(check, row, "expiry")
         if site_code and site_code not in sites:
-            check.fail(row, "site_code", f"{site_code}: {OUTSIDE}")
+            check.fail(row, "site_code", _outside(site_code))
         item = items.get(item_code)
         if item_code and item is None:
-            check.fail(row, "item_code", f"unknown item {item_code}")
+            check.fail(row, "item_code", _("unknown item %(code)s") % {"code": item_code})
         elif item is not None:
             if item.lot_tracked and not lot_code:
-                check.fail(row, "lot_code", f"{item_code} is tracked by lot: required")
+                check.fail(
+                    row, "lot_code", _("%(code)s is tracked by lot: required") % {"code": item_code}
+                )
             if not item.lot_tracked and lot_code:
-                check.fail(row, "lot_code", f"{item_code} has no lots: leave empty")
+                check.fail(
+                    row, "lot_code", _("%(code)s has no lots: leave empty") % {"code": item_code}
+                )
             if item.expiry_tracked and expiry is None:
-                check.fail(row, "expiry", f"{item_code} has an expiry date: required")
+                check.fail(
+                    row,
+                    "expiry",
+                    _("%(code)s has an expiry date: required") % {"code": item_code},
+                )
         key = (site_code, item_code, lot_code)
         if key in seen:
-            check.fail(row, "item_code", f"same site, item and lot as row {seen[key]}")
+            check.fail(
+                row, "item_code", _("same site, item and lot as row %(row)s") % {"row": seen[key]}
+            )
         seen.setdefault(key, row.number)
         if item is not None and site_code in sites and quantity:
             specs.append(OpeningSpec(sites[site_code], item.pk, quantity, lot_code or None, expiry))
     _raise_if(check, "opening_stock")
     if not specs:
-        raise Invalid("No rows to import", [FieldError("sheet", "no rows")])
+        raise Invalid(_("No rows to import"), [FieldError("sheet", _("no rows"))])
     documents = opening_balance_post(actor=user, lines=specs)
-    return ImportSummary("opening_stock", len(specs), detail=f"{len(documents)} sites")
+    return ImportSummary(
+        "opening_stock", len(specs), detail=_("%(n)s sites") % {"n": len(documents)}
+    )
 
 
 IMPORTERS = {
@@ -352,7 +407,7 @@ IMPORTERS = {
 def _managed_node(authority: Authority, node_id: int) -> Node:
     node = Node.objects.filter(pk=node_id).first()
     if node is None or not authority.manages(node.pk):
-        raise NotFound("No such node")
+        raise NotFound(_("No such node"))
     return node
 
 
@@ -366,7 +421,7 @@ def node_update(*, user: User, node_id: int, name_zh: str, name_en: str, populat
         try:
             node.full_clean()
         except ValidationError as exc:
-            raise Invalid("Invalid node", _field_errors(exc)) from None
+            raise Invalid(_("Invalid node"), _field_errors(exc)) from None
         node.save(update_fields=["name_zh", "name_en", "population"])
     return node
 
@@ -380,16 +435,16 @@ def site_update(*, user: User, site_id: int, fields: dict[str, Any]) -> Site:
     with transaction.atomic(durable=True):
         site = Site.objects.select_for_update().filter(pk=site_id).first()
         if site is None or not authority.manages(site.node_id):
-            raise NotFound("No such site")
+            raise NotFound(_("No such site"))
         for name, value in fields.items():
             if name in editable:
                 setattr(site, name, value)
         if not authority.manages(site.node_id):
-            raise Invalid("Outside your part of the tree", [FieldError("node", OUTSIDE)])
+            raise Invalid(_("Outside your part of the tree"), [FieldError("node", OUTSIDE)])
         try:
             site.full_clean()
         except ValidationError as exc:
-            raise Invalid("Invalid site", _field_errors(exc)) from None
+            raise Invalid(_("Invalid site"), _field_errors(exc)) from None
         site.save()
     return site
 
@@ -405,28 +460,32 @@ def role_grant(
     (rules.py). Raises Forbidden (not allowed there), Invalid (unknown user, role, place)."""
     authority = require_manager(granter)
     target = User.objects.filter(username=username.strip()).first()
-    errors = [] if target else [FieldError("username", "unknown user")]
+    errors = [] if target else [FieldError("username", _("unknown user"))]
     if role not in Role.values:
-        errors.append(FieldError("role", "unknown role"))
-    node_id = site_id = site_node = None
+        errors.append(FieldError("role", _("unknown role")))
+    node_id = site_id = site_node = site_kind = None
     if bool(node_code.strip()) == bool(site_code.strip()):
-        errors.append(FieldError("node_code", "give a node code or a site code"))
+        errors.append(FieldError("node_code", _("give a node_code or a site_code (one of them)")))
     elif node_code.strip():
         node_id = _managed_nodes(authority, {node_code.strip()}).get(node_code.strip())
         if node_id is None:
             errors.append(FieldError("node_code", OUTSIDE))
     else:
-        found = Site.objects.filter(code=site_code.strip()).values_list("id", "node_id").first()
+        found = (
+            Site.objects.filter(code=site_code.strip()).values_list("id", "node_id", "kind").first()
+        )
         if found is None or not authority.manages(found[1]):
             errors.append(FieldError("site_code", OUTSIDE))
         else:
-            site_id, site_node = found
+            site_id, site_node, site_kind = found
+    if role == Role.SUPPLIER and site_kind != SiteKind.SUPPLIER_SITE:
+        errors.append(FieldError("role", SUPPLIER_AT_SITE))
     if errors or target is None:
-        raise Invalid("Cannot grant this role", errors)
+        raise Invalid(_("Cannot grant this role"), errors)
     if not authority.may_grant(role=role, node_id=node_id, site_node_id=site_node):
-        raise Forbidden("You may grant roles only below your own level.")
+        raise Forbidden(_("You may grant roles only below your own level."))
     with transaction.atomic(durable=True):
-        membership, _ = Membership.objects.get_or_create(
+        membership, _created = Membership.objects.get_or_create(
             user=target, role=role, node_id=node_id, site_id=site_id
         )
     return membership
@@ -440,7 +499,7 @@ def role_revoke(*, granter: User, membership_id: int) -> None:
         m = Membership.objects.select_related("site").filter(pk=membership_id).first()
         site_node = m.site.node_id if m is not None and m.site is not None else None
         if m is None or not authority.manages(m.node_id if m.node_id else site_node):
-            raise NotFound("No such role")
+            raise NotFound(_("No such role"))
         if not authority.may_grant(role=m.role, node_id=m.node_id, site_node_id=site_node):
-            raise Forbidden("You may take back roles only below your own level.")
+            raise Forbidden(_("You may take back roles only below your own level."))
         m.delete()

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, Invalid, NotFound
@@ -21,12 +20,7 @@ from liangcao.orgs.models import Membership, Node, Role, Site, SiteKind
 from liangcao.web.pages import page_view, paginate, user_of, xlsx_response
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-KIND_LABELS = {
-    "nodes": gettext_lazy("Administrative tree"),
-    "sites": gettext_lazy("Sites"),
-    "users": gettext_lazy("Users and roles"),
-    "opening_stock": gettext_lazy("Opening stock"),
-}
+KIND_LABELS = services.SHEET_NAMES
 
 
 def _kind(kind: str) -> str:
