@@ -136,3 +136,21 @@ def test_the_receiving_end_still_may_not_dispatch(
     )
     assert answer.status_code == 403
     assert not ShipmentTransport.objects.exists()
+
+
+def test_the_api_offers_the_dispatch_forms_choices_names_only(
+    shipment: Document, client_for: ClientFor
+) -> None:
+    url = f"/api/v1/logistics/shipments/{shipment.pk}/transport-choices"
+    vehicle, driver = city_fleet()
+    keeper = client_for("city-warehouse-keeper")
+    choices = keeper.get(url).json()
+    page = keeper.get(f"/logistics/shipments/{shipment.pk}/")
+    assert [v["id"] for v in choices["vehicles"]] == [v.pk for v in page.context["vehicles"]]
+    assert [d["id"] for d in choices["drivers"]] == [d.pk for d in page.context["drivers"]]
+    assert vehicle.pk in [v["id"] for v in choices["vehicles"]]
+    assert {"id": driver.pk, "name": driver.name} in choices["drivers"]  # no phone
+    assert driver.phone not in keeper.get(url).content.decode()
+    # The receiving end may see the shipment but not choose its transport; outsiders see nothing.
+    assert client_for("district-warehouse-keeper").get(url).status_code == 403
+    assert client_for("community-warehouse-keeper").get(url).status_code == 404

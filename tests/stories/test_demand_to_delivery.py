@@ -18,7 +18,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from liangcao.catalog.models import Item
-from liangcao.fleet.models import Driver, Vehicle
 from liangcao.orgs.models import Membership, Node, Site, User
 from liangcao.scenarios.demo import DemoResult
 from liangcao.stock.models import Discrepancy, LocationKind
@@ -137,17 +136,16 @@ def test_a_community_list_from_request_to_delivery(
     ]
     assert len(shipments) == 2
     for shipment in shipments:
-        # Each leaves in a vehicle of its depot's own organisation, with one of its drivers.
-        owner = Site.objects.get(pk=shipment["source_site_id"]).node_id
+        # Each leaves in a vehicle with a driver, chosen from what its dispatch form offers.
+        sender = keeper[shipment["source_site_id"]]
+        choices = sender.get(
+            f"/api/v1/logistics/shipments/{shipment['id']}/transport-choices"
+        ).json()
         transport = {
-            "vehicle_id": Vehicle.objects.filter(owner_id=owner).order_by("plate")[0].pk,
-            "driver_id": Driver.objects.filter(owner_id=owner).order_by("id")[0].pk,
+            "vehicle_id": choices["vehicles"][0]["id"],
+            "driver_id": choices["drivers"][0]["id"],
         }
-        post(
-            keeper[shipment["source_site_id"]],
-            f"/api/v1/stock/shipments/{shipment['id']}/dispatch",
-            transport,
-        )
+        post(sender, f"/api/v1/stock/shipments/{shipment['id']}/dispatch", transport)
 
     # 5. The district's arrives whole; the city's arrives short with a damaged case.
     receiver = client_for("community-warehouse-keeper")

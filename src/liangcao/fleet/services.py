@@ -45,7 +45,7 @@ from liangcao.stock.models import Document, DocumentKind, DocumentState
 from liangcao.stock.selectors import document_get
 
 # Who assigns a shipment's vehicle at its source site (logistics' transport form uses it too).
-ASSIGN_ROLES = frozenset({Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER})
+ASSIGN_ROLES = selectors.ASSIGN_ROLES
 MAX_PASS_DAYS = 31
 MAX_CAPACITY_KG = 100_000
 SCAN_CLOCK_SKEW = timedelta(minutes=10)
@@ -491,13 +491,7 @@ def assignment_set_step(
     """Internal step (inside the caller's transaction): give a shipment a vehicle and driver
     from the fleet, or mark it collected by the recipient. Raises NotFound (shipment not
     visible), Forbidden (no assigning role at the source), Invalid (choices), Conflict (state)."""
-    document = document_get(user=user, document_id=document_id)
-    if document.kind != DocumentKind.SHIPMENT:
-        raise NotFound(_("No such shipment"))
-    source = site_list(user=user, roles=ASSIGN_ROLES).filter(pk=document.source_site_id or 0)
-    site = source.first()
-    if site is None:
-        raise Forbidden(_("Only the source's dispatchers, keepers or commanders assign transport"))
+    document, site = selectors.shipment_transport_source(user=user, document_id=document_id)
     if document.state not in {DocumentState.RESERVED, DocumentState.DISPATCHED}:
         raise Conflict(
             _("Shipment %(id)s is %(state)s")
