@@ -197,7 +197,7 @@ def test_commanders_inbox_shows_open_demand_and_shipments_in_transit(
     assert shipment is not None
     city.post(
         f"/api/v1/stock/shipments/{shipment.pk}/dispatch",
-        {},
+        {"collected_by_recipient": True},
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="d1",
     )

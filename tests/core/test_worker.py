@@ -84,5 +84,5 @@ def test_a_real_worker_process_sweeps_a_stale_run(demo: DemoResult) -> None:
         worker.terminate()
         output = worker.communicate(timeout=20)[0].decode(errors="replace")
     assert run.status == RunStatus.FAILED, output[-2000:]
-    assert "stale heartbeat" in run.error
+    assert run.error_code == "worker_stopped" and "heartbeat went stale" in run.error
     assert ScheduledJob.objects.filter(name__endswith="sweep_stale_runs").exists()

@@ -47,11 +47,12 @@ def test_a_failing_follower_does_not_turn_a_dispatch_into_an_error(
     monkeypatch.setattr("liangcao.demand.services.requisitions_follow_shipment", broken)
     keeper = client_for("city-warehouse-keeper")
     url = f"/api/v1/stock/shipments/{shipment.pk}/dispatch"
+    body = {"collected_by_recipient": True}
     with django_capture_on_commit_callbacks(execute=True):
-        first = keeper.post(url, {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="d-1")
+        first = keeper.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="d-1")
     assert first.status_code == 200, first.content
     assert first.json()["state"] == "dispatched"
-    again = keeper.post(url, {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="d-1")
+    again = keeper.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="d-1")
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
 
     served = RequisitionLine.objects.filter(fulfilments__document=shipment)

@@ -151,6 +151,8 @@ API_ROUTE_PLANS = {
     "/api/v1/logistics/route-plans",
     "/api/v1/logistics/route-plans/{plan_id}",
     "/api/v1/logistics/route-plans/{plan_id}/start",
+    # A shipment's transport choices: scope in tests/logistics/test_dispatch_api.py.
+    "/api/v1/logistics/shipments/{document_id}/transport-choices",
 }
 WEB_ROUTE_PLANS = {
     "route-plan-list",

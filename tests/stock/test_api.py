@@ -65,8 +65,9 @@ def test_masks_travel_from_the_city_depot_to_a_district_depot(
     assert row["earliest_expiry"] == "2027-08-31"
     # The receiving district keeper cannot dispatch the city's shipment, only receive it.
     dispatch = f"/api/v1/stock/shipments/{doc['id']}/dispatch"
-    assert post(d01_keeper, dispatch).status_code == 403
-    assert post(city_keeper, dispatch).json()["state"] == "dispatched"
+    collected = {"collected_by_recipient": True}
+    assert post(d01_keeper, dispatch, collected).status_code == 403
+    assert post(city_keeper, dispatch, collected).json()["state"] == "dispatched"
     line = doc["lines"][0]["id"]
     arrived = post(
         d01_keeper,

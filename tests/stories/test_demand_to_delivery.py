@@ -136,9 +136,16 @@ def test_a_community_list_from_request_to_delivery(
     ]
     assert len(shipments) == 2
     for shipment in shipments:
-        post(
-            keeper[shipment["source_site_id"]], f"/api/v1/stock/shipments/{shipment['id']}/dispatch"
-        )
+        # Each leaves in a vehicle with a driver, chosen from what its dispatch form offers.
+        sender = keeper[shipment["source_site_id"]]
+        choices = sender.get(
+            f"/api/v1/logistics/shipments/{shipment['id']}/transport-choices"
+        ).json()
+        transport = {
+            "vehicle_id": choices["vehicles"][0]["id"],
+            "driver_id": choices["drivers"][0]["id"],
+        }
+        post(sender, f"/api/v1/stock/shipments/{shipment['id']}/dispatch", transport)
 
     # 5. The district's arrives whole; the city's arrives short with a damaged case.
     receiver = client_for("community-warehouse-keeper")

@@ -43,6 +43,11 @@ class RunOut(Schema):
     created_at: datetime
     committed_at: datetime | None
 
+    @staticmethod
+    def resolve_error(obj: Any) -> str:
+        # In the caller's language, whatever language the worker ran in.
+        return str(obj.error_message)
+
 
 class RunDetailOut(RunOut):
     metrics: dict[str, Any] | None

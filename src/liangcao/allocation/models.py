@@ -49,7 +49,11 @@ class AllocationRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     commit_progress = models.PositiveSmallIntegerField(_("commit progress (%)"), default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed (or why a commit was turned back): a code and its values, rendered in the
+    # reader's language (`texts.run_error_text`); `error` keeps the English text for logs.
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     instance = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     baselines = models.JSONField(null=True, blank=True)
@@ -81,6 +85,12 @@ class AllocationRun(models.Model):
     @property
     def policy_label(self) -> str:
         return str(POLICY_LABELS.get(self.policy, self.policy))
+
+    @property
+    def error_message(self) -> str:
+        from liangcao.allocation.texts import run_error_text
+
+        return run_error_text(self)
 
 
 class AllocationOverride(models.Model):

@@ -19,12 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.allocation.instances import build_instance, line_pk
 from liangcao.allocation.models import AllocationOverride, AllocationRun, RunStatus
 from liangcao.allocation.selectors import effective_allocations, run_get
 from liangcao.allocation.solver import solve
+from liangcao.allocation.texts import error_texts, run_error
 from liangcao.core.errors import (
     Conflict,
     DomainError,
@@ -89,7 +91,7 @@ def allocation_run_start(
             policy=policy,
             filters={"items": item_codes or [], "category": category or "", "region": region_id},
         )
-    execute_run.enqueue(run.pk)
+    execute_run.enqueue(run.pk, get_language())
     return run
 
 
@@ -134,10 +136,12 @@ def run_execute(*, run_id: int) -> None:
             heartbeat_at=timezone.now(),
         )
     except Exception as exc:
+        if not isinstance(exc, DomainError):
+            logger.exception("allocation run %s failed", run_id)
         AllocationRun.objects.filter(pk=run_id).update(
             status=RunStatus.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now(),
+            **run_error("solve_failed", reason=error_texts(exc)),
         )
 
 
@@ -150,18 +154,10 @@ def allocation_run_sweep(
     now = timezone.now()
     failed = AllocationRun.objects.filter(
         status=RunStatus.RUNNING, heartbeat_at__lt=now - stale_after
-    ).update(
-        status=RunStatus.FAILED,
-        error="worker stopped (stale heartbeat)",
-        finished_at=now,
-    )
+    ).update(status=RunStatus.FAILED, finished_at=now, **run_error("worker_stopped"))
     returned = AllocationRun.objects.filter(
         status=RunStatus.COMMITTING, heartbeat_at__lt=now - commit_stale_after
-    ).update(
-        status=RunStatus.PROPOSED,
-        commit_progress=0,
-        error="the commit was interrupted and posted nothing; commit again or discard",
-    )
+    ).update(status=RunStatus.PROPOSED, commit_progress=0, **run_error("commit_interrupted"))
     return failed + returned
 
 
@@ -264,11 +260,21 @@ def allocation_run_commit(*, user: User, run_id: int) -> AllocationRun:
         run.commit_progress = 0
         run.committed_by = user
         run.heartbeat_at = timezone.now()
-        run.error = ""
+        run.error, run.error_code, run.error_params = "", "", {}
         run.save(
-            update_fields=["status", "commit_progress", "committed_by", "heartbeat_at", "error"]
+            update_fields=[
+                "status",
+                "commit_progress",
+                "committed_by",
+                "heartbeat_at",
+                "error",
+                "error_code",
+                "error_params",
+            ]
         )
-    commit_run.enqueue(run_id)  # after the durable block: the task sees `committing`
+    # After the durable block (the task sees `committing`); in the asker's language, in which
+    # a reason the ledger formats at once is then worded.
+    commit_run.enqueue(run_id, get_language())
     run.refresh_from_db()
     return run
 
@@ -383,17 +389,19 @@ def run_commit_execute(*, run_id: int) -> None:
     except _Superseded:
         return
     except DomainError as exc:
-        _commit_failed(run_id, f"commit failed, nothing was posted: {exc.message}")
+        _commit_failed(run_id, exc)
     except Exception as exc:
         logger.exception("allocation commit of run %s failed", run_id)
-        _commit_failed(run_id, f"commit failed, nothing was posted: {type(exc).__name__}: {exc}")
+        _commit_failed(run_id, exc)
 
 
 class _Superseded(Exception):
     """Another commit of the same run finished first."""
 
 
-def _commit_failed(run_id: int, message: str) -> None:
+def _commit_failed(run_id: int, exc: Exception) -> None:
     AllocationRun.objects.filter(pk=run_id, status=RunStatus.COMMITTING).update(
-        status=RunStatus.PROPOSED, commit_progress=0, error=message[:2000]
+        status=RunStatus.PROPOSED,
+        commit_progress=0,
+        **run_error("commit_failed", reason=error_texts(exc)),
     )

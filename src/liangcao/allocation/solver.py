@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.allocation.engine import InstanceError, solve_json
+from liangcao.allocation.texts import problem_message
 from liangcao.core.errors import FieldError, Invalid
 
 
@@ -18,8 +19,5 @@ def solve(instance: dict[str, Any], *, policy: str) -> dict[str, Any]:
     except InstanceError as exc:
         raise Invalid(
             _("The allocation instance is invalid"),
-            [
-                FieldError(p.field, f"{p.id}: {p.message}" if p.id else p.message)
-                for p in exc.problems
-            ],
+            [FieldError(p.field, problem_message(p)) for p in exc.problems],
         ) from None

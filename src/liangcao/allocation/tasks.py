@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.utils import translation
 from django_tasks import task
 
 from liangcao.allocation import services
@@ -9,15 +11,17 @@ from liangcao.core.schedule import periodic
 
 
 @task()
-def execute_run(run_id: int) -> None:
-    """Solve one queued allocation run."""
-    services.run_execute(run_id=run_id)
+def execute_run(run_id: int, language: str | None = None) -> None:
+    """Solve one queued allocation run (in the language of whoever started it)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        services.run_execute(run_id=run_id)
 
 
 @task()
-def commit_run(run_id: int) -> None:
+def commit_run(run_id: int, language: str | None = None) -> None:
     """Commit one run: every reservation of its plan, or none."""
-    services.run_commit_execute(run_id=run_id)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        services.run_commit_execute(run_id=run_id)
 
 
 @periodic(every=timedelta(minutes=1))

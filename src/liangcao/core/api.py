@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from liangcao.core import selectors, services
 from liangcao.core.errors import DomainError
+from liangcao.core.validation import validation_message
 
 
 class BearerToken(HttpBearer):
@@ -96,8 +97,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        # Worded in the request's language (LocaleMiddleware: the language cookie, else
+        # Accept-Language, else zh-Hans), like every other error body.
         errors = [
-            {"field": _loc_to_field(e.get("loc", ())), "message": e.get("msg", _("invalid"))}
+            {"field": _loc_to_field(e.get("loc", ())), "message": validation_message(e)}
             for e in exc.errors
         ]
         body = {"code": "invalid", "message": _("Invalid input"), "errors": errors}
@@ -107,7 +110,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Ninja's own refusals (e.g. a body that is not JSON) in our error shape.
         code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found"}
-        body = {"code": code.get(exc.status_code, "error"), "message": str(exc)}
+        known = {
+            "Cannot parse request body": _("The request body is not valid JSON"),
+            "CSRF check Failed": _("The CSRF check failed: sign in again or send a Bearer token"),
+        }
+        message = next((t for m, t in known.items() if str(exc).startswith(m)), str(exc))
+        body = {"code": code.get(exc.status_code, "error"), "message": message}
         return api.create_response(request, body, status=exc.status_code)
 
     @api.exception_handler(Http404)

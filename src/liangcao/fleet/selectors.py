@@ -17,8 +17,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from liangcao.core.errors import NotFound
+from liangcao.core.errors import Forbidden, NotFound
 from liangcao.fleet.models import (
     Assignment,
     Driver,
@@ -32,6 +33,7 @@ from liangcao.fleet.models import (
 from liangcao.orgs.models import Membership, NodeClosure, Role, Site, SiteKind, User
 from liangcao.orgs.selectors import site_list
 from liangcao.stock.models import Document, DocumentKind, DocumentState
+from liangcao.stock.selectors import document_get
 
 # Dispatchers in scope: see and edit vehicles and drivers (phones included), issue passes.
 FLEET_ROLES = frozenset({Role.DISPATCHER, Role.COMMANDER})
@@ -40,6 +42,8 @@ CHECKPOINT_ROLES = frozenset({Role.CHECKPOINT_OFFICER, Role.DISPATCHER, Role.COM
 # Who records arrivals at a transfer station (the relay itself also needs the ledger's
 # posting roles at the station: warehouse keeper or commander).
 STATION_ROLES = frozenset({Role.WAREHOUSE_KEEPER, Role.DISPATCHER, Role.COMMANDER})
+# Who gives a shipment its vehicle and driver, at the shipment's source.
+ASSIGN_ROLES = frozenset({Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER})
 TRUST_LIST_DAYS = 2  # revoked passes stay on the checkpoints' list until this long past expiry
 
 
@@ -121,6 +125,27 @@ def transport_choices(*, user: User, site: Site) -> tuple[QuerySet[Vehicle], Que
         vehicles = vehicles.filter(Q(owner_id__in=mine) | Q(owner_id__in=chain))
         drivers = drivers.filter(Q(owner_id__in=mine) | Q(owner_id__in=chain))
     return vehicles.order_by("plate"), drivers.order_by("name", "id")
+
+
+def shipment_transport_source(*, user: User, document_id: int) -> tuple[Document, Site]:
+    """A visible shipment and its source site, where the user may assign transport. Raises
+    NotFound (not a visible shipment), Forbidden (no ASSIGN_ROLES at the source)."""
+    document = document_get(user=user, document_id=document_id)
+    if document.kind != DocumentKind.SHIPMENT:
+        raise NotFound(_("No such shipment"))
+    site = site_list(user=user, roles=ASSIGN_ROLES).filter(pk=document.source_site_id or 0).first()
+    if site is None:
+        raise Forbidden(_("Only the source's dispatchers, keepers or commanders assign transport"))
+    return document, site
+
+
+def shipment_transport_choices(
+    *, user: User, document_id: int
+) -> tuple[QuerySet[Vehicle], QuerySet[Driver]]:
+    """What a shipment may be dispatched with, as its dispatch form offers it (drivers by
+    name: phones stay with FLEET_ROLES). Raises NotFound, Forbidden."""
+    _document, site = shipment_transport_source(user=user, document_id=document_id)
+    return transport_choices(user=user, site=site)
 
 
 def assignment_for(*, document_id: int) -> Assignment | None:

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, Message, NotFound
 from liangcao.fleet import passes, selectors
 from liangcao.fleet.models import (
     Assignment,
@@ -44,7 +45,7 @@ from liangcao.stock.models import Document, DocumentKind, DocumentState
 from liangcao.stock.selectors import document_get
 
 # Who assigns a shipment's vehicle at its source site (logistics' transport form uses it too).
-ASSIGN_ROLES = frozenset({Role.DISPATCHER, Role.WAREHOUSE_KEEPER, Role.COMMANDER})
+ASSIGN_ROLES = selectors.ASSIGN_ROLES
 MAX_PASS_DAYS = 31
 MAX_CAPACITY_KG = 100_000
 SCAN_CLOCK_SKEW = timedelta(minutes=10)
@@ -63,7 +64,7 @@ def _text(errors: list[FieldError], name: str, value: str, limit: int, *, requir
     return value
 
 
-def _raise(errors: list[FieldError], message: str) -> None:
+def _raise(errors: list[FieldError], message: Message) -> None:
     if errors:
         raise Invalid(message, errors)
 
@@ -446,7 +447,7 @@ def scan_record(*, user: User, checkpoint_id: int, scan: ScanIn) -> tuple[Scan, 
     _raise(errors, "The scan is invalid")
     checkpoint = selectors.checkpoint_get(user=user, site_id=checkpoint_id)
     try:
-        payload, _, _ = passes.decode(code)
+        payload, _sig, _key = passes.decode(code)
     except passes.PassFormatError:
         payload = None
     the_pass = None
@@ -490,30 +491,31 @@ def assignment_set_step(
     """Internal step (inside the caller's transaction): give a shipment a vehicle and driver
     from the fleet, or mark it collected by the recipient. Raises NotFound (shipment not
     visible), Forbidden (no assigning role at the source), Invalid (choices), Conflict (state)."""
-    document = document_get(user=user, document_id=document_id)
-    if document.kind != DocumentKind.SHIPMENT:
-        raise NotFound("No such shipment")
-    source = site_list(user=user, roles=ASSIGN_ROLES).filter(pk=document.source_site_id or 0)
-    site = source.first()
-    if site is None:
-        raise Forbidden("Only the source's dispatchers, keepers or commanders assign transport")
+    document, site = selectors.shipment_transport_source(user=user, document_id=document_id)
     if document.state not in {DocumentState.RESERVED, DocumentState.DISPATCHED}:
-        raise Conflict(f"Shipment {document.pk} is {document.state}")
+        raise Conflict(
+            _("Shipment %(id)s is %(state)s")
+            % {"id": document.pk, "state": DocumentState(document.state).label}
+        )
     errors: list[FieldError] = []
     vehicles, drivers = selectors.transport_choices(user=user, site=site)
     vehicle = driver = None
     if collected_by_recipient:
         if vehicle_id or driver_id:
-            errors.append(FieldError("collected_by_recipient", "no vehicle when collected"))
+            errors.append(
+                FieldError(
+                    "collected_by_recipient", _("no vehicle when collected by the recipient")
+                )
+            )
     else:
         vehicle = vehicles.filter(pk=vehicle_id or 0).first()
         driver = drivers.filter(pk=driver_id or 0).first()
         if vehicle is None:
-            errors.append(FieldError("vehicle_id", "choose an available vehicle"))
+            errors.append(FieldError("vehicle_id", _("choose an available vehicle")))
         if driver is None:
-            errors.append(FieldError("driver_id", "choose an available driver"))
-    _raise(errors, "Choose a vehicle and driver, or collected by recipient")
-    assignment, _ = Assignment.objects.update_or_create(
+            errors.append(FieldError("driver_id", _("choose an available driver")))
+    _raise(errors, _("Choose a vehicle and driver, or collected by recipient"))
+    assignment, _created = Assignment.objects.update_or_create(
         document=document,
         defaults={
             "vehicle": vehicle,

@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from liangcao.core.api import ErrorOut
 from liangcao.core.idempotency import idempotent_response
+from liangcao.fleet.selectors import shipment_transport_choices
 from liangcao.logistics import planning, selectors
 from liangcao.logistics.models import PlanStatus, RoutePlan
 from liangcao.orgs.models import User
@@ -191,3 +192,31 @@ def start_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         return 202, RoutePlanOut.from_orm(plan).dict()
 
     return idempotent_response(request, run)
+
+
+class VehicleChoiceOut(Schema):
+    id: int
+    plate: str
+    kind: str
+    capacity_kg: int
+
+
+class DriverChoiceOut(Schema):
+    id: int
+    name: str
+
+
+class TransportChoicesOut(Schema):
+    vehicles: list[VehicleChoiceOut]
+    drivers: list[DriverChoiceOut]
+
+
+@router.get(
+    "/logistics/shipments/{document_id}/transport-choices",
+    response={200: TransportChoicesOut, 403: ErrorOut, 404: ErrorOut},
+)
+def transport_choices(request: HttpRequest, document_id: int) -> Any:
+    """What `POST /api/v1/stock/shipments/{id}/dispatch` accepts as `vehicle_id` and
+    `driver_id` for this shipment: the choices of its dispatch form (at most 500 each)."""
+    vehicles, drivers = shipment_transport_choices(user=_user(request), document_id=document_id)
+    return {"vehicles": list(vehicles[:500]), "drivers": list(drivers[:500])}

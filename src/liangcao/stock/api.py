@@ -5,11 +5,12 @@ header (core.idempotency): a retried request is answered from the first response
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Strict
 
 from liangcao.catalog.models import Category
 from liangcao.core.api import ErrorOut
@@ -283,14 +284,29 @@ def reverse_document(
     return idempotent_response(request, run)
 
 
+class DispatchIn(Schema):
+    vehicle_id: RowId | None = None
+    driver_id: RowId | None = None
+    collected_by_recipient: Annotated[bool, Strict()] = False
+
+
 @router.post(
     "/stock/shipments/{document_id}/dispatch", response={200: DocumentOut, **IDEMPOTENT_ERRORS}
 )
-def dispatch_shipment(request: HttpRequest, document_id: int) -> HttpResponse:
-    """Dispatch a reserved shipment: its stock moves to in-transit."""
+def dispatch_shipment(
+    request: HttpRequest, document_id: int, payload: DispatchIn | None = None
+) -> HttpResponse:
+    """Dispatch a reserved shipment with its transport: `vehicle_id` and `driver_id` from the
+    fleet (`/api/v1/fleet/vehicles`, `/drivers`), or `collected_by_recipient`. The transport is
+    recorded and the stock moves to in-transit in one transaction; without a vehicle and driver
+    the answer is 422 naming them and nothing moves."""
+    body = payload or DispatchIn()
+    transport = services.TransportSpec(body.vehicle_id, body.driver_id, body.collected_by_recipient)
 
     def run(key: str) -> tuple[int, Any]:
-        document = services.shipment_dispatch(actor=_user(request), document_id=document_id)
+        document = services.shipment_dispatch(
+            actor=_user(request), document_id=document_id, transport=transport
+        )
         return 200, _document_body(document)
 
     return idempotent_response(request, run)

@@ -1553,14 +1553,47 @@ def _shipment(
     return document
 
 
-def shipment_dispatch(*, actor: User, document_id: int) -> Document:
+@dataclass(frozen=True)
+class TransportSpec:
+    """How a shipment leaves: a vehicle and driver (ids of the fleet), or collected by the
+    recipient. The ledger knows no vehicle: it hands this to the registered recorder."""
+
+    vehicle_id: int | None = None
+    driver_id: int | None = None
+    collected_by_recipient: bool = False
+
+
+# Records (and checks) a shipment's transport inside the dispatch's transaction; registered by
+# the app that owns transport (logistics, at start-up), so the ledger imports none of it.
+TransportRecorder = Callable[[User, Document, TransportSpec], None]
+_transport_recorders: list[TransportRecorder] = []
+
+
+def transport_recorder_register(recorder: TransportRecorder) -> None:
+    """Register the step that records a dispatched shipment's transport (once per recorder)."""
+    if recorder not in _transport_recorders:
+        _transport_recorders.append(recorder)
+
+
+def shipment_dispatch(
+    *, actor: User, document_id: int, transport: TransportSpec | None = None
+) -> Document:
     """Send a reserved shipment: its reserved stock moves from the store to in-transit.
 
-    Raises NotFound/Forbidden, Conflict (not in state reserved).
+    With `transport` (the API and the pages always give one), the registered recorder checks
+    and records it in the same transaction: no vehicle and driver (and not collected by the
+    recipient) is Invalid naming the fields, and nothing moves. Without it the ledger alone
+    moves the goods (internal callers, tests). Raises NotFound/Forbidden, Invalid, Conflict
+    (not in state reserved).
     """
+    if transport is not None and not _transport_recorders:
+        raise RuntimeError("no transport recorder is registered (is logistics installed?)")
 
     def work() -> Document:
         document = _shipment(actor, document_id, {DocumentState.RESERVED}, "dispatch", True)
+        if transport is not None:
+            for record in _transport_recorders:
+                record(actor, document, transport)
         transit = location_for(LocationKind.IN_TRANSIT, document_id=document.pk)
         reservations = list(
             Reservation.objects.filter(line__document=document, state=ReservationState.OPEN)

@@ -7,6 +7,7 @@ allocation-format.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as _field  # `Problem` has an attribute named `field`
 from typing import Any, cast
 
 POLICIES = ("priority_leximin", "proportional", "fcfs")
@@ -75,11 +76,36 @@ class Result:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
+# What each problem of a bad instance says, by code. The CLI prints these English texts; the
+# Django side renders the same codes in the reader's language (allocation/problems.py), so a
+# new code needs a translation there (tests/allocation/test_problem_texts.py checks it).
+PROBLEM_TEXTS = {
+    "not_an_object": "must be an object",
+    "empty_string": "a non-empty string",
+    "not_a_count": "a non-negative integer",
+    "duplicate_supply": "the same (source, item) twice",
+    "duplicate_demand": "duplicate demand id",
+    "bad_class": "a positive integer (1 is served first)",
+    "not_a_string_list": "a list of strings",
+    "negative_cost": "a non-negative number",
+    "unknown_policy": "one of {choices}",
+    "bad_fraction": "a number in [0, 1] or null",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
+    """One problem of an instance: the field, the row it concerns (None: the whole instance),
+    a stable code (PROBLEM_TEXTS) and the values its text names."""
+
     field: str
     id: str | None
-    message: str
+    code: str
+    params: dict[str, str] = _field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return PROBLEM_TEXTS[self.code].format(**self.params)
 
 
 class InstanceError(ValueError):
@@ -101,26 +127,24 @@ def parse_instance(data: Any, *, policy: str | None = None) -> Instance:
     """
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise InstanceError([Problem("instance", None, "must be a JSON object")])
+        raise InstanceError([Problem("instance", None, "not_an_object")])
     supplies: list[Supply] = []
     seen_supply: set[tuple[str, str]] = set()
     for index, row in enumerate(data.get("supplies") or []):
         where = f"supplies[{index}]"
         if not isinstance(row, dict):
-            problems.append(Problem("supplies", where, "must be an object"))
+            problems.append(Problem("supplies", where, "not_an_object"))
             continue
         source, item, qty = row.get("source"), row.get("item"), row.get("qty")
         if not isinstance(source, str) or not source:
-            problems.append(Problem("supplies.source", where, "a non-empty string"))
+            problems.append(Problem("supplies.source", where, "empty_string"))
         if not isinstance(item, str) or not item:
-            problems.append(Problem("supplies.item", where, "a non-empty string"))
+            problems.append(Problem("supplies.item", where, "empty_string"))
         if not _int_qty(qty):
-            problems.append(Problem("supplies.qty", f"{source}/{item}", "a non-negative integer"))
+            problems.append(Problem("supplies.qty", f"{source}/{item}", "not_a_count"))
         key = (str(source), str(item))
         if key in seen_supply:
-            problems.append(
-                Problem("supplies", f"{source}/{item}", "the same (source, item) twice")
-            )
+            problems.append(Problem("supplies", f"{source}/{item}", "duplicate_supply"))
         seen_supply.add(key)
         if isinstance(source, str) and isinstance(item, str) and _int_qty(qty):
             supplies.append(Supply(source, item, int(cast(int, qty))))
@@ -128,16 +152,16 @@ def parse_instance(data: Any, *, policy: str | None = None) -> Instance:
     seen_ids: set[str] = set()
     for index, row in enumerate(data.get("demands") or []):
         if not isinstance(row, dict):
-            problems.append(Problem("demands", f"demands[{index}]", "must be an object"))
+            problems.append(Problem("demands", f"demands[{index}]", "not_an_object"))
             continue
         ident = row.get("id")
         label = str(ident) if ident is not None else f"demands[{index}]"
         ok = True
         if not isinstance(ident, str) or not ident:
-            problems.append(Problem("demands.id", label, "a non-empty string"))
+            problems.append(Problem("demands.id", label, "empty_string"))
             ok = False
         elif ident in seen_ids:
-            problems.append(Problem("demands.id", label, "duplicate demand id"))
+            problems.append(Problem("demands.id", label, "duplicate_demand"))
             ok = False
         seen_ids.add(str(ident))
         point, item, qty, klass = (
@@ -148,21 +172,19 @@ def parse_instance(data: Any, *, policy: str | None = None) -> Instance:
         )
         region = row.get("region") or []
         if not isinstance(point, str) or not point:
-            problems.append(Problem("demands.point", label, "a non-empty string"))
+            problems.append(Problem("demands.point", label, "empty_string"))
             ok = False
         if not isinstance(item, str) or not item:
-            problems.append(Problem("demands.item", label, "a non-empty string"))
+            problems.append(Problem("demands.item", label, "empty_string"))
             ok = False
         if not _int_qty(qty):
-            problems.append(Problem("demands.qty", label, "a non-negative integer"))
+            problems.append(Problem("demands.qty", label, "not_a_count"))
             ok = False
         if not (isinstance(klass, int) and not isinstance(klass, bool) and klass >= 1):
-            problems.append(
-                Problem("demands.class", label, "a positive integer (1 is served first)")
-            )
+            problems.append(Problem("demands.class", label, "bad_class"))
             ok = False
         if not isinstance(region, list) or not all(isinstance(r, str) for r in region):
-            problems.append(Problem("demands.region", label, "a list of strings"))
+            problems.append(Problem("demands.region", label, "not_a_string_list"))
             ok = False
         if ok:
             demands.append(
@@ -180,32 +202,34 @@ def parse_instance(data: Any, *, policy: str | None = None) -> Instance:
         costs = {}
         for index, row in enumerate(data.get("costs") or []):
             if not isinstance(row, dict):
-                problems.append(Problem("costs", f"costs[{index}]", "must be an object"))
+                problems.append(Problem("costs", f"costs[{index}]", "not_an_object"))
                 continue
             source, point, cost = row.get("source"), row.get("point"), row.get("cost")
             label = f"{source}->{point}"
             # A source with no supply row may stay in the road matrix (a depot that ran out):
             # it simply gives nothing.
             if not isinstance(source, str) or not source:
-                problems.append(Problem("costs.source", label, "a non-empty string"))
+                problems.append(Problem("costs.source", label, "empty_string"))
             if not isinstance(point, str) or not point:
-                problems.append(Problem("costs.point", label, "a non-empty string"))
+                problems.append(Problem("costs.point", label, "empty_string"))
             if not isinstance(cost, int | float) or isinstance(cost, bool) or cost < 0:
-                problems.append(Problem("costs.cost", label, "a non-negative number"))
+                problems.append(Problem("costs.cost", label, "negative_cost"))
                 continue
             costs[(str(source), str(point))] = float(cost)
     spec = data.get("policy") or {}
     if not isinstance(spec, dict):
-        problems.append(Problem("policy", None, "must be an object"))
+        problems.append(Problem("policy", None, "not_an_object"))
         spec = {}
     name = policy or spec.get("name") or "priority_leximin"
     if name not in POLICIES:
-        problems.append(Problem("policy.name", None, f"one of {', '.join(POLICIES)}"))
+        problems.append(
+            Problem("policy.name", None, "unknown_policy", {"choices": ", ".join(POLICIES)})
+        )
     floor = spec.get("region_floor")
     if floor is not None and (
         not isinstance(floor, int | float) or isinstance(floor, bool) or not 0 <= floor <= 1
     ):
-        problems.append(Problem("policy.region_floor", None, "a number in [0, 1] or null"))
+        problems.append(Problem("policy.region_floor", None, "bad_fraction"))
         floor = None
     if problems:
         raise InstanceError(problems)
