@@ -163,3 +163,21 @@ def test_a_domain_error_reports_at_most_two_hundred_problems() -> None:
     error = Invalid("Bad sheet", [FieldError("qty", "bad", row=n) for n in range(5000)])
     assert len(error.errors) == 201
     assert error.errors[-1].message == "and 4800 more"
+
+
+def test_a_local_time_with_a_time_zone_is_a_field_error() -> None:
+    """A time of day is the site's own clock: "08:00Z" names the field, never a 500."""
+    from ninja import Schema
+    from pydantic import ValidationError
+
+    from liangcao.core.schema import LocalTime
+
+    class Window(Schema):
+        start: LocalTime
+
+    assert Window(start="08:00").start.tzinfo is None  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as refused:
+        Window(start="08:00:00Z")  # type: ignore[arg-type]
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [
+        (("start",), "timezone_naive")
+    ]

@@ -202,7 +202,9 @@ class EscalationOut(Schema):
         return int(obj.order.compound_id)
 
 
-@router.get("/community/households", response=list[HouseholdOut])
+@router.get(
+    "/community/households", response={200: list[HouseholdOut], 403: ErrorOut, 404: ErrorOut}
+)
 @paginate(LimitOffsetPagination)
 def list_households(request: HttpRequest, compound: int | None = None, q: str | None = None) -> Any:
     """Households with personal data (grid workers and commanders in scope); each read is

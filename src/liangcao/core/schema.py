@@ -3,9 +3,11 @@ so a boolean, a string or 2^63 given as a quantity is a 422 that names the field
 database error. Services still apply the configured business limits
 (`LEDGER_MAX_LINE_QUANTITY`, `Item.max_line_quantity`)."""
 
+from datetime import time
 from typing import Annotated
 
-from pydantic import Field, Strict
+from pydantic import AfterValidator, Field, Strict
+from pydantic_core import PydanticCustomError
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -23,3 +25,14 @@ RowId = Annotated[int, Strict(), Field(ge=1, le=INT64_MAX)]
 Text = Annotated[str, Field(max_length=TEXT_MAX)]
 # A short code or name.
 Code = Annotated[str, Field(max_length=200)]
+
+
+def _naive_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError("timezone_naive", "Input should not have timezone info")
+    return value
+
+
+# A local time of day ("08:00"): the site's own clock, so no time zone (one with a zone would
+# be compared with local times and fail).
+LocalTime = Annotated[time, AfterValidator(_naive_time)]

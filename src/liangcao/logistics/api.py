@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from liangcao.core.api import ErrorOut
 from liangcao.core.idempotency import idempotent_response
+from liangcao.core.schema import LocalTime
 from liangcao.fleet.selectors import shipment_transport_choices
 from liangcao.logistics import planning, selectors
 from liangcao.logistics.models import PlanStatus, RoutePlan
@@ -37,8 +38,8 @@ class StopIn(Schema):
     site_id: int
     demand_kg: int | None = Field(default=None, ge=0)
     volume_m3: Decimal | None = Field(default=None, ge=0, max_digits=7, decimal_places=2)
-    window_start: time | None = None
-    window_end: time | None = None
+    window_start: LocalTime | None = None
+    window_end: LocalTime | None = None
     service_minutes: int | None = Field(default=None, ge=0, le=600)
 
 
@@ -47,8 +48,8 @@ class PlanIn(Schema):
     fleet: list[FleetIn] = Field(min_length=1)
     stops: list[StopIn] | None = None
     name: str = Field(default="", max_length=100)
-    start_time: time = time(8, 0)
-    end_time: time = time(20, 0)
+    start_time: LocalTime = time(8, 0)
+    end_time: LocalTime = time(20, 0)
     time_limit: int = Field(default=10, ge=1, le=planning.MAX_TIME_LIMIT)
     service_minutes: int = Field(default=10, ge=0, le=600)
     road_factor: float | None = Field(default=None, ge=1, le=5)
