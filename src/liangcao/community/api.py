@@ -298,7 +298,7 @@ def enter_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
     """A grid worker orders for a household (the ordering rules apply; a refusal says why)."""
 
     def run(key: str) -> tuple[int, Any]:
-        order = services.order_enter(
+        order = services.order_enter_step(
             user=_user(request),
             household_id=payload.household_id,
             lines=[services.LineIn(ln.offer, ln.quantity) for ln in payload.lines],
@@ -306,7 +306,7 @@ def enter_order(request: HttpRequest, payload: OrderIn) -> HttpResponse:
         )
         return 201, _order_body(order)
 
-    return idempotent_response(request, run)
+    return idempotent_response(request, run, atomic=True)  # one commit for key and order
 
 
 def _group_buy_body(user: User, group_buy_id: int) -> dict[str, Any]:

@@ -44,9 +44,10 @@ OPEN_STATES = (OrderState.PLACED, OrderState.BATCHED)
 
 
 def _nodes_for_roles(user: User, roles: frozenset[str]) -> QuerySet[NodeClosure, int]:
-    """Subquery of the node ids under the user's memberships of `roles`."""
-    memberships = Membership.objects.filter(user=user, role__in=roles, node__isnull=False)
-    return NodeClosure.objects.filter(ancestor_id__in=memberships.values("node_id")).values_list(
+    """Subquery of the node ids under the user's memberships of `roles` (the memberships read
+    once per request by `scope_for_user`)."""
+    ancestors = scope_for_user(user).nodes_with(roles)
+    return NodeClosure.objects.filter(ancestor_id__in=ancestors).values_list(
         "descendant_id", flat=True
     )
 
@@ -94,10 +95,13 @@ def household_list(
     return qs.order_by("compound__code", "building", "unit", "room")
 
 
-def household_get(*, user: User, household_id: int) -> Household:
+def household_get(*, user: User, household_id: int, for_update: bool = False) -> Household:
     """One household with personal data (logged by the caller). NotFound out of scope,
-    Forbidden in scope without the right role."""
-    qs = Household.objects.select_related("compound").filter(pk=household_id)
+    Forbidden in scope without the right role. `for_update` (inside the caller's transaction)
+    also locks the household's row in the same query, without reading its compound."""
+    # order_by(): the model's ordering joins the compound, which FOR UPDATE would lock too.
+    qs = Household.objects.filter(pk=household_id).order_by()
+    qs = qs.select_for_update() if for_update else qs.select_related("compound")
     if not user.is_superuser:
         # The common case in one query (the ordering hot path): the household is under one
         # of the user's grid-worker or commander memberships.

@@ -31,7 +31,6 @@ from liangcao.community.models import (
     Handover,
     Health,
     Household,
-    ItemRule,
     Offer,
     Order,
     OrderingRule,
@@ -90,12 +89,27 @@ class LineIn:
     quantity: Any
 
 
-def active_rule() -> tuple[int, dict[int, ItemRule]]:
-    """Days between orders and item rules of the active response level (defaults: 3, none)."""
-    rule = OrderingRule.objects.filter(is_active=True).first()
-    if rule is None:
-        return DEFAULT_INTERVAL_DAYS, {}
-    return rule.interval_days, {r.item_id: r for r in rule.items.all()}
+@dataclass(frozen=True)
+class ActiveRule:
+    """The active ordering rule as the order path reads it: days between orders, and per item
+    its quota per order and price cap (None: no limit)."""
+
+    interval_days: int
+    limits: dict[int, tuple[int | None, int | None]]
+
+
+def active_rule() -> ActiveRule:
+    """The active rule and its item rules in one query (defaults without one: 3 days, none)."""
+    rows = OrderingRule.objects.filter(is_active=True).values_list(
+        "interval_days", "items__item_id", "items__quota", "items__price_cap"
+    )
+    interval = DEFAULT_INTERVAL_DAYS
+    limits: dict[int, tuple[int | None, int | None]] = {}
+    for days, item_id, quota, price_cap in rows:  # one row per item rule, or one without
+        interval = days
+        if item_id is not None:
+            limits[item_id] = (quota, price_cap)
+    return ActiveRule(interval, limits)
 
 
 def _quantity(raw: Any) -> int | None:
@@ -108,7 +122,7 @@ def _quantity(raw: Any) -> int | None:
     return None
 
 
-def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[tuple[Offer, int]]:
+def _checked_lines(lines: Sequence[LineIn], rule: ActiveRule) -> list[tuple[Offer, int]]:
     """Offers and quantities, or Invalid naming every bad line (unknown offer, bad quantity,
     over quota, over the price cap)."""
     codes = {str(line.offer or "").strip() for line in lines}
@@ -146,8 +160,8 @@ def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[
                 )
             )
         if offer is not None and quantity is not None and len(errors) == bad:
-            rule = rules.get(offer.item_id) if offer.item_id else None
-            quota = KIT_QUOTA if offer.kit_id else (rule.quota if rule else None)
+            quota, price_cap = rule.limits.get(offer.item_id or 0, (None, None))
+            quota = KIT_QUOTA if offer.kit_id else quota
             if quota is not None and quantity > quota:
                 errors.append(
                     FieldError(
@@ -156,7 +170,7 @@ def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[
                         % {"quota": quota, "name": offer.name},
                     )
                 )
-            if rule is not None and rule.price_cap is not None and offer.price > rule.price_cap:
+            if price_cap is not None and offer.price > price_cap:
                 errors.append(
                     FieldError(
                         f"lines.{i}.offer",
@@ -172,7 +186,7 @@ def _checked_lines(lines: Sequence[LineIn], rules: dict[int, ItemRule]) -> list[
 
 
 def _place(
-    household: Household,
+    locked: Household,
     lines: Sequence[LineIn],
     *,
     origin: str,
@@ -180,10 +194,11 @@ def _place(
     group_buy_id: int | None,
     now: datetime | None,
 ) -> Order:
-    """Internal step (inside a transaction): lock the household, apply the rules, write."""
-    interval, rules = active_rule()
-    checked = _checked_lines(lines, rules)
-    locked = Household.objects.select_for_update().get(pk=household.pk)
+    """Internal step (inside a transaction, the household's row locked by the caller, so the
+    last order read below is the latest): apply the rules, write the order and its lines."""
+    rule = active_rule()
+    checked = _checked_lines(lines, rule)
+    interval = rule.interval_days
     now = now or timezone.now()
     last = (
         Order.objects.filter(household=locked)
@@ -242,9 +257,12 @@ def resident_order_place(
     (ordered too recently)."""
     with transaction.atomic(durable=True):
         compound = compound_from_token(token=token)
-        household = Household.objects.filter(
-            compound=compound, code=household_code.strip().upper(), room=room.strip()
-        ).first()
+        household = (
+            Household.objects.select_for_update()
+            .filter(compound=compound, code=household_code.strip().upper(), room=room.strip())
+            .order_by("pk")  # not the model's ordering: it joins the compound, locking it too
+            .first()
+        )
         if household is None:
             raise NotFound(_("No household with this room and household code"))
         return _place(
@@ -268,15 +286,30 @@ def order_enter(
     """A grid worker orders for a household without a phone. Raises NotFound/Forbidden
     (scope, role), Invalid (lines), Conflict (ordered too recently)."""
     with transaction.atomic(durable=True):
-        household = household_get(user=user, household_id=household_id)
-        return _place(
-            household,
-            lines,
-            origin=OrderOrigin.GRID_WORKER,
-            entered_by=user,
-            group_buy_id=group_buy_id,
-            now=now,
+        return order_enter_step(
+            user=user, household_id=household_id, lines=lines, group_buy_id=group_buy_id, now=now
         )
+
+
+def order_enter_step(
+    *,
+    user: User,
+    household_id: int,
+    lines: Sequence[LineIn],
+    group_buy_id: int | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Internal step (inside the caller's transaction) of `order_enter`; the API runs it in the
+    Idempotency-Key's transaction."""
+    household = household_get(user=user, household_id=household_id, for_update=True)
+    return _place(
+        household,
+        lines,
+        origin=OrderOrigin.GRID_WORKER,
+        entered_by=user,
+        group_buy_id=group_buy_id,
+        now=now,
+    )
 
 
 def group_buy_create(
@@ -695,7 +728,7 @@ def care_visit_record(
     if health not in Health.values:
         raise Invalid(_("Bad visit"), [FieldError("health", _("well, unwell or urgent"))])
     with transaction.atomic(durable=True):
-        household = household_get(user=user, household_id=household_id)
+        household = household_get(user=user, household_id=household_id, for_update=True)
         order = None
         if order_lines:
             order = _place(

@@ -15,6 +15,13 @@ A request that ends in a domain error (nothing was applied) releases its key, so
 retry the same key later, e.g. once stock has arrived. A key taken over after a crash may meet
 work that did commit; services that create documents therefore also store the key on the
 document and return the existing document instead of posting twice.
+
+Work that fits in one transaction (no durable service of its own, nothing that must commit
+apart) may share the key's transaction (`atomic=True`): the claim, the work and the stored
+answer commit together or not at all, in one commit instead of three. A crash mid-work then
+leaves no key behind and no work either, so a retry simply runs; a second request with a key
+still in flight waits on the key's unique index until the first commits (and replays its
+answer) or rolls back (and runs itself) instead of answering 409.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,18 +110,9 @@ def _claim(*, user_id: int, key: str, fingerprint: str) -> tuple[int, Any] | Sto
                 started_at=now,
             )
             return existing.pk, now
-        if existing.fingerprint != fingerprint:
-            raise Invalid(
-                _("%(header)s was already used for a different request") % {"header": HEADER},
-                [FieldError(HEADER, _("reused with a different method, path or body"))],
-            )
-        if existing.state == IdempotencyState.DONE:
-            return StoredResponse(existing.status_code or 200, existing.response_body, True)
-        if existing.started_at > now - STALE_AFTER:
-            raise Conflict(
-                _("A request with this %(header)s is still in progress; retry shortly")
-                % {"header": HEADER}
-            )
+        stored = _answer_from(existing, fingerprint=fingerprint, now=now)
+        if stored is not None:
+            return stored
         # The first attempt died (its worker crashed or timed out): take the key over.
         existing.started_at = now
         existing.save(update_fields=["started_at"])
@@ -127,15 +126,128 @@ def _release(*, row_id: int, started_at: Any) -> None:
         ).delete()
 
 
+def _answer_from(existing: IdempotencyKey, *, fingerprint: str, now: Any) -> StoredResponse | None:
+    """What an existing (committed, locked) key answers: its stored response, Invalid for
+    another request, Conflict while fresh and in flight; None when it went stale (taken over)."""
+    if existing.fingerprint != fingerprint:
+        raise Invalid(
+            _("%(header)s was already used for a different request") % {"header": HEADER},
+            [FieldError(HEADER, _("reused with a different method, path or body"))],
+        )
+    if existing.state == IdempotencyState.DONE:
+        return StoredResponse(existing.status_code or 200, existing.response_body, True)
+    if existing.started_at > now - STALE_AFTER:
+        raise Conflict(
+            _("A request with this %(header)s is still in progress; retry shortly")
+            % {"header": HEADER}
+        )
+    return None
+
+
+_CLAIM_COLUMNS = (
+    "user",
+    "key",
+    "fingerprint",
+    "state",
+    "response_body",
+    "created_at",
+    "started_at",
+)
+
+
+def _claim_sql() -> str:
+    """INSERT of a new in-flight key that does nothing on a (user, key) conflict, RETURNING its
+    id (valid on PostgreSQL and SQLite; names quoted from the model)."""
+    meta = IdempotencyKey._meta
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)  # noqa: S101 - concrete columns of the model
+        return connection.ops.quote_name(field.column)
+
+    columns = ", ".join(column(name) for name in _CLAIM_COLUMNS)
+    values = ", ".join(["%s"] * len(_CLAIM_COLUMNS))
+    return (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+        f"VALUES ({values}) ON CONFLICT ({column('user')}, {column('key')}) DO NOTHING "
+        f"RETURNING {column('id')}"
+    )
+
+
+def _claim_in_transaction(
+    *, user_id: int, key: str, fingerprint: str, now: Any
+) -> tuple[int, Any] | StoredResponse:
+    """Inside the caller's transaction: insert the key, or answer from the committed key.
+
+    `ON CONFLICT DO NOTHING` instead of catching IntegrityError: a failed INSERT would abort
+    the transaction on PostgreSQL (a savepoint costs two more round trips). On a conflict with
+    an uncommitted claim PostgreSQL waits for that transaction, so what follows sees its end.
+    """
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    row = (user_id, key, fingerprint, str(IdempotencyState.IN_FLIGHT), "", stamp, stamp)
+    for _attempt in range(2):  # the second pass only if a released key vanished meanwhile
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(), row)
+            inserted = cursor.fetchone()
+        if inserted is not None:
+            return int(inserted[0]), now
+        existing = (
+            IdempotencyKey.objects.select_for_update().filter(user_id=user_id, key=key).first()
+        )
+        if existing is None:
+            continue
+        stored = _answer_from(existing, fingerprint=fingerprint, now=now)
+        if stored is not None:
+            return stored
+        # A key claimed the three-commit way whose request died: take it over.
+        IdempotencyKey.objects.filter(pk=existing.pk).update(started_at=now)
+        return existing.pk, now
+    raise Conflict(
+        _("A request with this %(header)s is still in progress; retry shortly")
+        % {"header": HEADER}
+    )
+
+
+def _idempotent_atomic_call(
+    *, user_id: int, key: str, fingerprint: str, run: Callable[[], tuple[int, str]]
+) -> StoredResponse:
+    """The claim, `run` and the stored answer in one durable transaction (module docstring)."""
+    with transaction.atomic(durable=True):
+        claimed = _claim_in_transaction(
+            user_id=user_id, key=key, fingerprint=fingerprint, now=timezone.now()
+        )
+        if isinstance(claimed, StoredResponse):
+            return claimed
+        row_id, _started_at = claimed
+        status, body = run()
+        IdempotencyKey.objects.filter(pk=row_id).update(
+            state=IdempotencyState.DONE,
+            status_code=status,
+            response_body=body,
+            completed_at=timezone.now(),
+        )
+    return StoredResponse(status, body)
+
+
 def idempotent_call(
-    *, user_id: int, key: str | None, fingerprint: str, run: Callable[[], tuple[int, str]]
+    *,
+    user_id: int,
+    key: str | None,
+    fingerprint: str,
+    run: Callable[[], tuple[int, str]],
+    atomic: bool = False,
 ) -> StoredResponse:
     """Run `run` once per (user, key): returns its (status, body) or the stored first answer.
 
+    With `atomic`, `run` executes inside the key's transaction and must not open a durable one.
     Raises BadRequest (missing key), Invalid (key reused for another request), Conflict (key in
     flight); a DomainError from `run` releases the key and propagates.
     """
     checked = _checked_key(key)
+    if atomic:
+        return _idempotent_atomic_call(
+            user_id=user_id, key=checked, fingerprint=fingerprint, run=run
+        )
     claimed = _claim(user_id=user_id, key=checked, fingerprint=fingerprint)
     if isinstance(claimed, StoredResponse):
         return claimed
@@ -156,12 +268,14 @@ def idempotent_call(
 
 
 def idempotent_response(
-    request: HttpRequest, run: Callable[[str], tuple[int, Any]]
+    request: HttpRequest, run: Callable[[str], tuple[int, Any]], *, atomic: bool = False
 ) -> HttpResponse:
     """For API views: apply `run(key)` once per Idempotency-Key and answer with JSON.
 
     `run` receives the key (services store it on the documents they create) and returns a
     status and a JSON-serialisable body. A replayed answer carries `Idempotent-Replayed: true`.
+    With `atomic`, `run` shares the key's transaction (it calls `*_step` services, never a
+    durable one).
     """
     key = _checked_key(request.headers.get(HEADER))
     user_id = request.user.pk
@@ -177,7 +291,9 @@ def idempotent_response(
         status, body = run(key)
         return status, json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
 
-    stored = idempotent_call(user_id=user_id, key=key, fingerprint=fingerprint, run=call)
+    stored = idempotent_call(
+        user_id=user_id, key=key, fingerprint=fingerprint, run=call, atomic=atomic
+    )
     response = HttpResponse(stored.body, status=stored.status, content_type="application/json")
     if stored.replayed:
         response["Idempotent-Replayed"] = "true"

@@ -24,10 +24,15 @@ class Scope:
     node_ids: frozenset[int]
     site_ids: frozenset[int]
     roles: frozenset[str]
+    role_nodes: frozenset[tuple[str, int]] = frozenset()  # (role, node id) per node membership
 
     @property
     def is_empty(self) -> bool:
         return not (self.everything or self.node_ids or self.site_ids)
+
+    def nodes_with(self, roles: frozenset[str]) -> frozenset[int]:
+        """The membership nodes at which the user holds one of `roles`."""
+        return frozenset(node for role, node in self.role_nodes if role in roles)
 
     def descendant_ids(self) -> QuerySet[NodeClosure, int]:
         """Subquery of every node id under the user's membership nodes."""
@@ -50,6 +55,7 @@ def scope_for_user(user: User) -> Scope:
             node_ids=frozenset(n for _, n, _ in rows if n is not None),
             site_ids=frozenset(s for _, _, s in rows if s is not None),
             roles=frozenset(r for r, _, _ in rows),
+            role_nodes=frozenset((r, n) for r, n, _ in rows if n is not None),
         )
     user._liangcao_scope = scope  # type: ignore[attr-defined]
     return scope
