@@ -1,26 +1,37 @@
-"""Household-order benchmark (issue 10): orders through the API with concurrent clients vs a
-raw-SQL insert baseline, then the assignment of 100,000 orders to 217 suppliers.
+"""Household-order benchmark (issue 10): orders through the API with concurrent clients vs raw
+psycopg baselines, then the assignment of 100,000 orders to 217 suppliers.
 
-    .venv/bin/python bench/orders.py            # full: 100,000 orders each way
+    .venv/bin/python bench/orders.py            # full: 100,000 orders through the API
     .venv/bin/python bench/orders.py --quick    # smoke run (a few thousand)
 
 The server and credentials come from DATABASE_URL (default the local PostgreSQL); the script
 creates (and drops first) its own database `<name>_orders_bench`, migrates it and loads the
-small demo city plus one household per order. Printed figures:
+small demo city, an active ordering rule (a quota on eggs) and one household per order.
+Printed figures, for each number of client processes in --clients (default 2, 4, 8; the orders
+are shared out evenly between the client counts, and each count gets its own households):
 
-1. household orders through the API (`POST /api/v1/community/orders` via Django's test client:
-   middleware, session auth, Idempotency-Key, the ordering rules under the household's row
-   lock) with WORKERS client processes: orders/s, p50/p99 latency, and the ratio to a raw
-   psycopg baseline of the same transaction shape (lock the household row, read its last
-   order, insert the order and its line, COMMIT) with the same number of processes;
-2. the assignment of 100,000 orders in 5,000 compounds to 217 suppliers (200 shops, 6
-   e-commerce platforms, 11 hypermarkets) by the HiGHS transportation LP (target < 10 s), and
-   `orders_assign` end to end on the orders placed in step 1 (locks, LP, updates).
+1. household orders through the API (`POST /api/v1/community/orders` via Django's test client
+   in each client process: middleware, session auth, Idempotency-Key, scope check, the ordering
+   rules under the household's row lock): orders/s, p50/p99 latency;
+2. a raw psycopg baseline of the same transaction shape with as many processes (claim the key,
+   lock the household row inside the user's scope, read the active rule and the offer, read the
+   household's last order, insert the order and its line, store the answer on the key, COMMIT)
+   and, for comparison with earlier runs, the bare insert baseline (lock, last order, inserts);
+3. the ratio API / same-shape baseline (and API / bare baseline) and the highest API rate whose
+   p99 stays under 300 ms.
+
+The client processes, the server (Django runs inside each client process) and PostgreSQL share
+this machine's cores: the rates are what the whole machine sustains, not a server alone.
+
+Then the assignment of 100,000 orders in 5,000 compounds to 217 suppliers (200 shops, 6
+e-commerce platforms, 11 hypermarkets) by the HiGHS transportation LP (target < 10 s), and
+`orders_assign` end to end on the orders placed above (locks, LP, updates).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -28,6 +39,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -35,8 +47,10 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-WORKERS = 8
+CLIENTS = (2, 4, 8)
+P99_TARGET_MS = 300.0
 SUPPLIERS = (200, 6, 11)
+EGG_QUOTA = 5
 
 
 def _setup_database() -> str:
@@ -73,17 +87,22 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-def _world(n: int) -> dict[str, Any]:
-    """The small demo city, a city-level grid worker, and 2n households (n for each side)."""
-    from liangcao.community.models import Household
+def _world(n: int, runs: int) -> dict[str, Any]:
+    """The small demo city, an active ordering rule, a city-level grid worker, and n households
+    per run and side (`runs` API runs and as many of each baseline)."""
+    from liangcao.catalog.models import Item
+    from liangcao.community.models import Household, ItemRule, OrderingRule
     from liangcao.orgs.models import Membership, Node, NodeKind, Role, User
     from liangcao.scenarios.demo import demo_load
 
     demo_load(size="small", seed=7)
+    rule = OrderingRule.objects.create(level="bench", interval_days=3, is_active=True)
+    ItemRule.objects.create(rule=rule, item=Item.objects.get(code="EGG"), quota=EGG_QUOTA)
     city = Node.objects.get(parent__isnull=True)
     user = User.objects.create_user(username="bench-grid", password="bench-only")  # noqa: S106
     Membership.objects.create(user=user, role=Role.GRID_WORKER, node=city)
     compounds = list(Node.objects.filter(kind=NodeKind.COMPOUND).values_list("pk", flat=True))
+    total = 3 * runs * n
     rows = [
         Household(
             compound_id=compounds[i % len(compounds)],
@@ -93,13 +112,14 @@ def _world(n: int) -> dict[str, Any]:
             room=str(i),
             head_count=3,
         )
-        for i in range(2 * n)
+        for i in range(total)
     ]
     Household.objects.bulk_create(rows, batch_size=5000)
     ids = list(
         Household.objects.filter(code__startswith="B").order_by("code").values_list("pk", flat=True)
     )
-    return {"user": user.pk, "api": ids[:n], "raw": ids[n:]}
+    random.Random(10).shuffle(ids)  # neighbours in a run do not share pages or compounds
+    return {"user": user.pk, "households": [ids[i * n : (i + 1) * n] for i in range(3 * runs)]}
 
 
 def _api_worker(args: tuple[int, list[int]]) -> list[float]:
@@ -129,40 +149,101 @@ def _api_worker(args: tuple[int, list[int]]) -> list[float]:
     return latencies
 
 
-def _raw_worker(args: tuple[str, int, int, list[int]]) -> list[float]:
+def _raw_worker(args: tuple[str, dict[str, Any], list[int], bool]) -> list[float]:
+    """Raw psycopg orders: the API's transaction shape, or (`bare`) only its inserts."""
     import psycopg
 
-    url, offer_id, price, households = args
+    url, ctx, households, bare = args
     latencies: list[float] = []
     rng = random.Random(households[0] if households else 0)
     with psycopg.connect(url) as conn:
         for household in households:
             started = time.perf_counter()
             with conn.transaction():
-                compound = conn.execute(
-                    "SELECT compound_id FROM community_household WHERE id = %s FOR UPDATE",
-                    (household,),
-                ).fetchone()
-                assert compound is not None
-                conn.execute(
-                    "SELECT created_at FROM community_order WHERE household_id = %s "
-                    "AND state <> 'cancelled' ORDER BY created_at DESC LIMIT 1",
-                    (household,),
-                ).fetchone()
-                row = conn.execute(
-                    "INSERT INTO community_order (household_id, compound_id, origin, state, "
-                    "supplier_state, total, confirm_code, created_at) "
-                    "VALUES (%s, %s, 'grid_worker', 'placed', '', %s, %s, now()) RETURNING id",
-                    (household, compound[0], 2 * price, f"{rng.randrange(10**6):06d}"),
-                ).fetchone()
-                assert row is not None
-                conn.execute(
-                    "INSERT INTO community_orderline (order_id, offer_id, quantity, price) "
-                    "VALUES (%s, %s, 2, %s)",
-                    (row[0], offer_id, price),
-                )
+                _raw_order(conn, ctx, household, rng, bare)
             latencies.append(time.perf_counter() - started)
     return latencies
+
+
+def _raw_order(
+    conn: Any, ctx: dict[str, Any], household: int, rng: random.Random, bare: bool
+) -> None:
+    key_id = None
+    if not bare:
+        key_id = conn.execute(
+            "INSERT INTO core_idempotencykey (user_id, key, fingerprint, state, response_body, "
+            "created_at, started_at) VALUES (%s, %s, %s, 'in_flight', '', now(), now()) "
+            "ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            (ctx["user"], uuid.uuid4().hex, "f" * 64),
+        ).fetchone()[0]
+        compound = conn.execute(
+            "SELECT compound_id FROM community_household WHERE id = %s AND compound_id IN "
+            "(SELECT descendant_id FROM orgs_nodeclosure WHERE ancestor_id = ANY(%s)) "
+            "FOR UPDATE",
+            (household, ctx["scope"]),
+        ).fetchone()
+        rule = conn.execute(
+            "SELECT r.interval_days, i.quota, i.price_cap FROM community_orderingrule r "
+            "LEFT JOIN community_itemrule i ON i.rule_id = r.id AND i.item_id = %s "
+            "WHERE r.is_active",
+            (ctx["item"],),
+        ).fetchone()
+        offer = conn.execute(
+            "SELECT o.id, o.price FROM community_offer o JOIN catalog_item i ON i.id = o.item_id "
+            "WHERE o.is_active AND i.code = 'EGG'"
+        ).fetchone()
+        assert rule is not None and offer is not None and rule[1] >= 2
+    else:
+        compound = conn.execute(
+            "SELECT compound_id FROM community_household WHERE id = %s FOR UPDATE", (household,)
+        ).fetchone()
+        offer = (ctx["offer"], ctx["price"])
+    assert compound is not None
+    last = conn.execute(
+        "SELECT created_at FROM community_order WHERE household_id = %s "
+        "AND state <> 'cancelled' ORDER BY created_at DESC LIMIT 1",
+        (household,),
+    ).fetchone()
+    assert last is None
+    row = conn.execute(
+        "INSERT INTO community_order (household_id, compound_id, origin, state, "
+        "supplier_state, total, confirm_code, entered_by_id, created_at) "
+        "VALUES (%s, %s, 'grid_worker', 'placed', '', %s, %s, %s, now()) RETURNING id",
+        (household, compound[0], 2 * offer[1], f"{rng.randrange(10**6):06d}", ctx["user"]),
+    ).fetchone()
+    assert row is not None
+    conn.execute(
+        "INSERT INTO community_orderline (order_id, offer_id, quantity, price) "
+        "VALUES (%s, %s, 2, %s)",
+        (row[0], offer[0], offer[1]),
+    )
+    if key_id is not None:
+        conn.execute(
+            "UPDATE core_idempotencykey SET state = 'done', status_code = 201, "
+            "response_body = %s, completed_at = now() WHERE id = %s",
+            (json.dumps(_answer(row[0], compound[0], household, offer[1])), key_id),
+        )
+
+
+def _answer(order_id: int, compound_id: int, household: int, price: int) -> dict[str, Any]:
+    """An answer the size of the API's, stored on the key as the API stores its own."""
+    return {
+        "id": order_id,
+        "compound_id": compound_id,
+        "household_code": f"B{household:07d}",
+        "origin": "grid_worker",
+        "state": "placed",
+        "group_buy_id": None,
+        "door_run_id": None,
+        "supplier_id": None,
+        "supplier_state": "",
+        "total": 2 * price,
+        "created_at": datetime.now(UTC).isoformat(),
+        "delivered_at": None,
+        "escalated_at": None,
+        "age_hours": 0.0,
+        "lines": [{"offer_code": "EGG", "quantity": 2, "price": price}],
+    }
 
 
 def _run(label: str, worker: Any, chunks: list[Any]) -> tuple[float, list[float]]:
@@ -177,11 +258,66 @@ def _run(label: str, worker: Any, chunks: list[Any]) -> tuple[float, list[float]
     latencies = [x for r in results for x in r]
     rate = len(latencies) / elapsed
     print(
-        f"{label:<34} {len(latencies):>7} orders  {rate:8.1f} orders/s  "
+        f"  {label:<32} {len(latencies):>7} orders  {rate:8.1f} orders/s  "
         f"p50 {1000 * statistics.median(latencies):6.1f} ms  "
-        f"p99 {1000 * _percentile(latencies, 0.99):6.1f} ms"
+        f"p99 {1000 * _percentile(latencies, 0.99):6.1f} ms",
+        flush=True,
     )
     return rate, latencies
+
+
+def _load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def _orders(url: str, world: dict[str, Any], clients: tuple[int, ...]) -> None:
+    from liangcao.catalog.models import Item
+    from liangcao.community.models import Offer
+    from liangcao.orgs.models import User
+    from liangcao.orgs.selectors import scope_for_user
+
+    egg = Offer.objects.get(item__code="EGG")
+    user = User.objects.get(pk=world["user"])
+    ctx = {
+        "user": user.pk,
+        "scope": sorted(scope_for_user(user).node_ids),
+        "item": Item.objects.get(code="EGG").pk,
+        "offer": egg.pk,
+        "price": egg.price,
+    }
+    households = iter(world["households"])
+    best: tuple[float, int] | None = None
+    for c in clients:
+        print(f"{c} client processes ({_load()}):", flush=True)
+        bare = next(households)
+        shaped = next(households)
+        api = next(households)
+        bare_rate, _ = _run(
+            "raw SQL, bare inserts", _raw_worker, [(url, ctx, bare[w::c], True) for w in range(c)]
+        )
+        raw_rate, _ = _run(
+            "raw SQL, same shape", _raw_worker, [(url, ctx, shaped[w::c], False) for w in range(c)]
+        )
+        api_rate, api_lat = _run(
+            "through the API", _api_worker, [(world["user"], api[w::c]) for w in range(c)]
+        )
+        p99 = 1000 * _percentile(api_lat, 0.99)
+        print(
+            f"  API / same-shape baseline: {api_rate / raw_rate:.1%} (target >= 30 %); "
+            f"API / bare baseline: {api_rate / bare_rate:.1%}; p99 {p99:.0f} ms "
+            f"(target < {P99_TARGET_MS:.0f} ms)",
+            flush=True,
+        )
+        if p99 < P99_TARGET_MS and (best is None or api_rate > best[0]):
+            best = (api_rate, c)
+    if best is None:
+        print(f"no client count kept the API's p99 under {P99_TARGET_MS:.0f} ms")
+    else:
+        print(
+            f"highest API rate with p99 < {P99_TARGET_MS:.0f} ms: {best[0]:.1f} orders/s "
+            f"({best[1]} client processes)"
+        )
 
 
 def _assignment(n: int) -> None:
@@ -263,26 +399,27 @@ def _assign_service(placed: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
-    parser.add_argument("--orders", type=int, default=0, help="orders each way (overrides)")
-    args = parser.parse_args()
-    n = args.orders or (2_000 if args.quick else 100_000)
-    url = _setup_database()
-    started = time.perf_counter()
-    world = _world(n)
-    print(f"setup: demo city + {2 * n} households in {time.perf_counter() - started:.1f} s")
-    from liangcao.community.models import Offer
-
-    egg = Offer.objects.get(item__code="EGG")
-    api_chunks = [(world["user"], world["api"][w::WORKERS]) for w in range(WORKERS)]
-    raw_chunks = [(url, egg.pk, egg.price, world["raw"][w::WORKERS]) for w in range(WORKERS)]
-    raw_rate, _ = _run(f"raw SQL baseline ({WORKERS} processes)", _raw_worker, raw_chunks)
-    api_rate, api_lat = _run(f"through the API ({WORKERS} clients)", _api_worker, api_chunks)
-    print(
-        f"API / raw baseline: {api_rate / raw_rate:.0%} (target ≥ 30 %); "
-        f"p99 {1000 * _percentile(api_lat, 0.99):.0f} ms (target < 300 ms)"
+    parser.add_argument("--orders", type=int, default=0, help="orders through the API (overrides)")
+    parser.add_argument(
+        "--clients",
+        default=",".join(map(str, CLIENTS)),
+        help="client process counts to measure, comma-separated (default 2,4,8)",
     )
+    args = parser.parse_args()
+    clients = tuple(int(c) for c in args.clients.split(","))
+    total = args.orders or (3_000 if args.quick else 100_000)
+    n = total // len(clients)
+    url = _setup_database()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {_load()}")
+    started = time.perf_counter()
+    world = _world(n, len(clients))
+    print(
+        f"setup: demo city + {3 * n * len(clients)} households in "
+        f"{time.perf_counter() - started:.1f} s; {n} orders per run"
+    )
+    _orders(url, world, clients)
     _assignment(100_000)  # the engine alone is fast enough to run at full size in --quick too
-    _assign_service(n)
+    _assign_service(n * 3 * len(clients))
 
 
 if __name__ == "__main__":

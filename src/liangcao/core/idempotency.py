@@ -203,8 +203,7 @@ def _claim_in_transaction(
         IdempotencyKey.objects.filter(pk=existing.pk).update(started_at=now)
         return existing.pk, now
     raise Conflict(
-        _("A request with this %(header)s is still in progress; retry shortly")
-        % {"header": HEADER}
+        _("A request with this %(header)s is still in progress; retry shortly") % {"header": HEADER}
     )
 
 
