@@ -176,8 +176,9 @@ def _claim_sql() -> str:
 
 def _claim_in_transaction(
     *, user_id: int, key: str, fingerprint: str, now: Any
-) -> tuple[int, Any] | StoredResponse:
-    """Inside the caller's transaction: insert the key, or answer from the committed key.
+) -> int | StoredResponse:
+    """Inside the caller's transaction: insert the key (returns its row id), or answer from the
+    committed key.
 
     `ON CONFLICT DO NOTHING` instead of catching IntegrityError: a failed INSERT would abort
     the transaction on PostgreSQL (a savepoint costs two more round trips). On a conflict with
@@ -190,7 +191,7 @@ def _claim_in_transaction(
             cursor.execute(_claim_sql(), row)
             inserted = cursor.fetchone()
         if inserted is not None:
-            return int(inserted[0]), now
+            return int(inserted[0])
         existing = (
             IdempotencyKey.objects.select_for_update().filter(user_id=user_id, key=key).first()
         )
@@ -201,7 +202,7 @@ def _claim_in_transaction(
             return stored
         # A key claimed the three-commit way whose request died: take it over.
         IdempotencyKey.objects.filter(pk=existing.pk).update(started_at=now)
-        return existing.pk, now
+        return existing.pk
     raise Conflict(
         _("A request with this %(header)s is still in progress; retry shortly") % {"header": HEADER}
     )
@@ -217,9 +218,8 @@ def _idempotent_atomic_call(
         )
         if isinstance(claimed, StoredResponse):
             return claimed
-        row_id, _started_at = claimed
         status, body = run()
-        IdempotencyKey.objects.filter(pk=row_id).update(
+        IdempotencyKey.objects.filter(pk=claimed).update(
             state=IdempotencyState.DONE,
             status_code=status,
             response_body=body,
