@@ -129,3 +129,46 @@ def test_the_check_finds_plain_messages(source: str) -> None:
 )
 def test_the_check_lets_translated_messages_pass(source: str) -> None:
     assert untranslated(source) == []
+
+
+def _names_bound_outside_comprehensions(node: ast.AST) -> Iterator[ast.Name]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue  # a comprehension's `_` is its own
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            yield child
+        yield from _names_bound_outside_comprehensions(child)
+
+
+def hidden_gettext(source: str) -> list[str]:
+    """Functions that bind `_` (`_, rows = …`) and call `_(…)`: the call finds the tuple item."""
+    found = []
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        binds = any(n.id == "_" for n in _names_bound_outside_comprehensions(fn))
+        calls = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+            for n in ast.walk(fn)
+        )
+        if binds and calls:
+            found.append(f"{fn.lineno}: {fn.name}")
+    return found
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_no_function_hides_gettext_behind_a_throwaway_name(app: str) -> None:
+    bad = {
+        str(path.relative_to(PACKAGE)): found
+        for path in _sources(app)
+        if (found := hidden_gettext(path.read_text(encoding="utf-8")))
+    }
+    assert bad == {}
+
+
+def test_the_check_finds_a_hidden_gettext() -> None:
+    source = "def view():\n    _, rows = load()\n    return [_('Site')]\n"
+    assert hidden_gettext(source) == ["1: view"]
+    assert hidden_gettext(source.replace("_, rows", "_filters, rows")) == []
