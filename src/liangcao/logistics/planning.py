@@ -148,6 +148,16 @@ def route_plan_create(
     scope), Forbidden (no dispatching role there), Invalid (each bad field named).
     """
     errors = _check_fleet(fleet)
+    # Times of day on the depot's clock: one given with a UTC offset cannot be compared.
+    zoned = [("start_time", start_time), ("end_time", end_time)]
+    for i, spec in enumerate(stops or []):
+        zoned += [(f"stops[{i}].window_start", spec.window_start)]
+        zoned += [(f"stops[{i}].window_end", spec.window_end)]
+    for field, value in zoned:
+        if value is not None and value.tzinfo is not None:
+            errors.append(FieldError(field, _("a time of day without a time zone")))
+    if errors:
+        raise Invalid(_("The route plan has errors"), errors)
     if not start_time < end_time:
         errors.append(FieldError("end_time", _("after the departure time")))
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
