@@ -165,9 +165,11 @@ def test_run_exports_its_proposal_with_explanations(day3: None, client_for: Clie
     ).json()["id"]
     book = load_workbook(io.BytesIO(city.get(f"/allocation/runs/{run_id}/export.xlsx").content))
     run = AllocationRun.objects.get(pk=run_id)
-    allocations = list(book["allocations"].iter_rows(min_row=2, values_only=True))
+    assert book.sheetnames == ["分配方案", "明细"]  # a Chinese reader's sheets and headers
+    assert [c.value for c in book["分配方案"][1]][-1] == "数量"
+    allocations = list(book["分配方案"].iter_rows(min_row=2, values_only=True))
     assert sum(r[5] for r in allocations) == sum(a["qty"] for a in run.result["allocations"])
-    lines = list(book["lines"].iter_rows(min_row=2, values_only=True))
+    lines = list(book["明细"].iter_rows(min_row=2, values_only=True))
     assert len(lines) == len(run.result["lines"]) and all(r[8] for r in lines)
     assert (
         client_for("district-commander").get(f"/allocation/runs/{run_id}/export.xlsx").status_code

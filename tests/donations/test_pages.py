@@ -81,7 +81,7 @@ def test_pledge_inspect_receive_allocate_through_the_pages(client_for: ClientFor
         },
         follow=True,
     )
-    assert "outside the donor" in refused.content.decode()
+    assert "不在捐赠方指定的定向范围内" in refused.content.decode()
     assert Document.objects.count() == documents
     act(keeper, "allocate", {"to_site_id": str(inside.pk), f"quantity_{line.pk}": "40"})
     allocation = DonationAllocation.objects.get()

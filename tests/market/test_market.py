@@ -127,9 +127,9 @@ def test_the_import_is_all_or_nothing_and_names_row_column_and_reason(store: Sam
     response = client.post("/market/import/", {"file": SimpleUploadedFile("p.xlsx", bad)})
     assert response.status_code == 422
     page = response.content.decode()
-    assert "3 · store_code: unknown store" in page
-    assert "4 · item_code: unknown item" in page
-    assert "5 · price: not a number" in page
+    assert "3 · store_code: 未知价格监测点" in page
+    assert "4 · item_code: 未知物资" in page
+    assert "5 · price: 不是数字" in page
     assert PriceReport.objects.count() == before
     good = _sheet([[day, "shop-d01-1", "RICE", 6.1], [day, "shop-d01-2", "OIL", 30]])
     response = client.post("/market/import/", {"file": SimpleUploadedFile("p.xlsx", good)})

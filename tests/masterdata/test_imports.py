@@ -88,7 +88,7 @@ def test_district_commander_sets_up_a_street(client_for: Callable[[str], Client]
     assert held.on_hand == 500
     # Booked once: a second import of the same site is refused and books nothing.
     status, html = upload(client, "opening_stock", [stock])
-    assert status == 409 and "already has opening stock" in html
+    assert status == 409 and "d01-new-p1 已有期初库存" in html
     held.refresh_from_db()
     assert held.on_hand == 500
     assert ledger_verify().problems == []

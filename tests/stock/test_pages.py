@@ -122,10 +122,10 @@ def test_every_stock_table_exports_to_xlsx(
     client = client_for("city-commander")
     sheet = services.count_sheet_open(actor=stock.admin, site_id=site)
     for url, params, title, first_header in (
-        ("/stock/export.xlsx", {"site": site}, "stock", "site"),
-        ("/stock/card/export.xlsx", {"site": site, "item": item.pk}, "card", "movement"),
-        (f"/stock/lots/{lot.pk}/export.xlsx", {}, "trace", "movement"),
-        (f"/stock/counts/{sheet.pk}/export.xlsx", {}, "count", "line"),
+        ("/stock/export.xlsx", {"site": site}, "库存", "单位"),
+        ("/stock/card/export.xlsx", {"site": site, "item": item.pk}, "库存卡", "库存流水"),
+        (f"/stock/lots/{lot.pk}/export.xlsx", {}, "批次追溯", "库存流水"),
+        (f"/stock/counts/{sheet.pk}/export.xlsx", {}, "盘点表", "明细"),
     ):
         response = client.get(url, params)
         assert response.status_code == 200, url

@@ -26,7 +26,7 @@ from liangcao.allocation.instances import build_instance, line_pk
 from liangcao.allocation.models import AllocationOverride, AllocationRun, RunStatus
 from liangcao.allocation.selectors import effective_allocations, run_get
 from liangcao.allocation.solver import solve
-from liangcao.allocation.texts import error_texts, run_error
+from liangcao.allocation.texts import run_error
 from liangcao.core.errors import (
     Conflict,
     DomainError,
@@ -35,6 +35,7 @@ from liangcao.core.errors import (
     Invalid,
     NotFound,
 )
+from liangcao.core.texts import error_texts
 from liangcao.demand.models import RequisitionLine
 from liangcao.demand.services import requisition_record_shipment_step
 from liangcao.orgs.models import Membership, Role, Site, User

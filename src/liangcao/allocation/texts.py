@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.allocation.engine.model import Problem
-from liangcao.core.errors import DomainError
+from liangcao.core.texts import stored_error, stored_message
 
 if TYPE_CHECKING:
     from liangcao.allocation.models import AllocationRun
@@ -58,51 +56,15 @@ def problem_message(problem: Problem) -> Any:
     return _problem_text_lazy(problem.code, dict(problem.params), problem.id)
 
 
-def error_texts(exc: BaseException) -> dict[str, str]:
-    """An error's text in every language of the site, to store for readers of any language: a
-    domain error's message and field errors are translated where they are lazy (an already
-    formatted message stays in the language active when it was raised); anything else is a bug
-    report, kept as it is."""
-    if not isinstance(exc, DomainError):
-        return {"": f"{type(exc).__name__}: {exc}"[:1000]}
-    texts = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-            text = (
-                _("%(message)s: %(details)s") % {"message": exc.message, "details": details}
-                if details
-                else str(exc.message)
-            )
-            texts[language] = text[:1000]
-    return texts
-
-
-def _in_active_language(texts: dict[str, str] | str) -> str:
-    if isinstance(texts, str):
-        return texts
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    for key in (language, language.split("-")[0], settings.LANGUAGE_CODE, ""):
-        if key in texts:
-            return texts[key]
-    return next(iter(texts.values()), "")
-
-
 def run_error_message(code: str, params: dict[str, Any]) -> str:
     """A stored run error in the active language (unknown codes read as themselves)."""
-    template = RUN_ERRORS.get(code)
-    if template is None:
-        return code
-    values = {name: _in_active_language(value) for name, value in params.items()}
-    return str(template) % values if values else str(template)
+    return stored_message(RUN_ERRORS, code, params)
 
 
 def run_error(code: str, **params: Any) -> dict[str, Any]:
     """The fields that record a run's error: its code, values, and an English text for logs
     and the admin."""
-    with translation.override("en"):
-        english = run_error_message(code, params)
-    return {"error_code": code, "error_params": params, "error": english[:2000]}
+    return stored_error(RUN_ERRORS, code, **params)
 
 
 def run_error_text(run: AllocationRun) -> str:

@@ -15,6 +15,7 @@ from liangcao.allocation import selectors, services
 from liangcao.allocation.models import POLICY_LABELS, RunStatus
 from liangcao.catalog.models import Category
 from liangcao.core.errors import DomainError
+from liangcao.core.texts import error_text
 from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import Membership, Role
 from liangcao.orgs.selectors import node_list
@@ -162,8 +163,7 @@ def run_action(request: HttpRequest, run_id: int, action: str) -> HttpResponse:
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+        messages.error(request, error_text(exc))
     return redirect("allocation-run", run_id)
 
 
@@ -178,8 +178,15 @@ def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
         write_workbook(
             [
                 (
-                    "allocations",
-                    ["line", "site", "item", "class", "source", "quantity"],
+                    _("Allocation proposal"),
+                    [
+                        _("Line"),
+                        _("Site"),
+                        _("Item code"),
+                        _("Priority class"),
+                        _("Source"),
+                        _("Quantity"),
+                    ],
                     (
                         [
                             a["demand"],
@@ -194,15 +201,15 @@ def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
                     ),
                 ),
                 (
-                    "lines",
+                    _("Lines"),
                     [
-                        "line",
-                        "site",
-                        "item",
-                        "class",
-                        "requested",
-                        "allocated",
-                        "fill",
+                        _("Line"),
+                        _("Site"),
+                        _("Item code"),
+                        _("Priority class"),
+                        _("Requested"),
+                        _("Allocated"),
+                        _("Fill rate"),
                         "reason",
                         "原因",
                     ],

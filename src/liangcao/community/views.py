@@ -297,7 +297,11 @@ def group_buy_list(request: HttpRequest) -> HttpResponse:
 def _error_text(exc: DomainError) -> str:
     """The error and its first field message, for a flash message."""
     errors = getattr(exc, "errors", None) or []
-    return f"{exc.message}: {errors[0].message}" if errors else str(exc.message)
+    if not errors:
+        return str(exc.message)
+    return str(
+        _("%(message)s: %(details)s") % {"message": exc.message, "details": errors[0].message}
+    )
 
 
 @page_view

@@ -13,6 +13,7 @@ from typing import Any
 from zipfile import BadZipFile
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -130,11 +131,12 @@ def write_workbook(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[
     book.remove(book.active)
     for title, headers, rows in tables:
         ws = book.create_sheet(title=title[:31])
-        ws.append(list(headers))
+        ws.append([str(h) for h in headers])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(list(row))
+            # A lazy translation (a choice's label) is written in the active language.
+            ws.append([str(v) if isinstance(v, Promise) else v for v in row])
         ws.freeze_panes = "A2"
         for idx, header in enumerate(headers, start=1):
             ws.column_dimensions[ws.cell(1, idx).column_letter].width = max(12, len(header) + 4)

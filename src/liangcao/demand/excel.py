@@ -69,7 +69,7 @@ def demand_template_xlsx(*, site: Site | None = None) -> bytes:
     count = max(1, items.max_row)
     first, last = HEADER_ROW + 1, HEADER_ROW + TEMPLATE_ROWS
     codes = DataValidation(type="list", formula1=f"=items!$A$1:$A${count}", allow_blank=True)
-    codes.error = "Choose an item code from the list"
+    codes.error = str(_("Choose an item code from the list"))
     ws.add_data_validation(codes)
     codes.add(f"A{first}:A{last}")
     quantity = DataValidation(type="whole", operator="greaterThan", formula1="0", allow_blank=True)
@@ -178,20 +178,23 @@ def demand_import_xlsx(
 def requisitions_export_xlsx(requisitions: Iterable[Requisition]) -> bytes:
     """Lists and their lines, one row per line, for the office's own spreadsheets."""
     headers = [
-        "number",
-        "state",
-        "site",
-        "serving level",
-        "priority",
-        "fast-tracked",
-        "item",
-        "requested",
-        "approved",
-        "allocated",
-        "shipped",
-        "received",
-        "escalated",
-        "created",
+        str(h)
+        for h in (
+            _("Number"),
+            _("State"),
+            _("Site"),
+            _("Serving level"),
+            _("Priority class"),
+            _("Fast-tracked"),
+            _("Item code"),
+            _("Requested"),
+            _("Approved"),
+            _("Allocated"),
+            _("Shipped"),
+            _("Received"),
+            _("Escalated"),
+            _("Created"),
+        )
     ]
 
     def rows() -> Iterable[list[Any]]:
@@ -199,11 +202,11 @@ def requisitions_export_xlsx(requisitions: Iterable[Requisition]) -> bytes:
             for line in req.lines.all():
                 yield [
                     req.number,
-                    req.state,
+                    req.get_state_display(),
                     req.site.code,
                     req.serving_node.code,
                     req.priority_class,
-                    "yes" if req.is_fast_tracked else "",
+                    str(_("yes")) if req.is_fast_tracked else "",
                     line.item.code,
                     line.requested,
                     line.approved,
@@ -214,4 +217,4 @@ def requisitions_export_xlsx(requisitions: Iterable[Requisition]) -> bytes:
                     timezone.localtime(req.created_at).strftime("%Y-%m-%d %H:%M"),
                 ]
 
-    return write_workbook([("requisitions", headers, rows())])
+    return write_workbook([(str(_("Demand lists")), headers, rows())])

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from liangcao.catalog.selectors import item_list
 from liangcao.core.errors import DomainError, FieldError, Invalid
+from liangcao.core.texts import error_text
 from liangcao.core.xlsx import read_upload
 from liangcao.demand import excel, selectors, services
 from liangcao.demand.models import RequisitionState
@@ -237,12 +238,7 @@ def requisition_action(request: HttpRequest, requisition_id: int, action: str) -
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        messages.error(
-            request,
-            f"{exc.message}: " + "; ".join(f"{e.field} {e.message}" for e in exc.errors)
-            if exc.errors
-            else exc.message,
-        )
+        messages.error(request, error_text(exc))
         return redirect("demand-detail", requisition_id)
     messages.success(request, _("Done."))
     return redirect(reverse("demand-detail", args=[answer["id"]]))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.donations.models import Donation
@@ -33,7 +34,7 @@ def donation_get(*, user: User, donation_id: int) -> Donation:
     """One donation in the user's scope; NotFound otherwise."""
     donation = donation_list(user=user).filter(pk=donation_id).first()
     if donation is None:
-        raise NotFound("No such donation")
+        raise NotFound(_("No such donation"))
     return donation
 
 

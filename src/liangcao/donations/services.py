@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Category, Item
-from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, Message, NotFound
 from liangcao.donations.models import (
     PURPOSE_SITE_KINDS,
     Designation,
@@ -85,13 +86,13 @@ class AllocateLine:
     quantity: int
 
 
-def _site_in_scope(actor: User, site_id: int, roles: frozenset[str], action: str) -> Site:
+def _site_in_scope(actor: User, site_id: int, roles: frozenset[str], action: Message) -> Site:
     site = site_list(user=actor, roles=roles).filter(pk=site_id).first()
     if site is not None:
         return site
     if site_list(user=actor).filter(pk=site_id).exists():
-        raise Forbidden(f"You may not {action} at this site")
-    raise NotFound("No such site")
+        raise Forbidden(_("You may not %(action)s at this site") % {"action": action})
+    raise NotFound(_("No such site"))
 
 
 def _existing_pledge(actor: User, key: str) -> Donation | None:
@@ -120,50 +121,58 @@ def donation_pledge(
     NotFound/Forbidden for an intake site out of the actor's scope."""
     errors: list[FieldError] = []
     if donor_kind not in DonorKind.values:
-        errors.append(FieldError("donor_kind", "person or organisation"))
+        errors.append(FieldError("donor_kind", _("person or organisation")))
     if not donor_name.strip():
-        errors.append(FieldError("donor_name", "required"))
+        errors.append(FieldError("donor_name", _("required")))
     if len(donor_name) > 200:
-        errors.append(FieldError("donor_name", "at most 200 characters"))
+        errors.append(FieldError("donor_name", _("at most %(count)s characters") % {"count": 200}))
     if len(donor_phone) > 30:
-        errors.append(FieldError("donor_phone", "at most 30 characters"))
+        errors.append(FieldError("donor_phone", _("at most %(count)s characters") % {"count": 30}))
     if designation not in Designation.values:
-        errors.append(FieldError("designation", "none, site, region or purpose"))
+        errors.append(FieldError("designation", _("none, site, region or purpose")))
     if designation == Designation.SITE and designated_site_id is None:
-        errors.append(FieldError("designated_site_id", "required for a site designation"))
+        errors.append(FieldError("designated_site_id", _("required for a site designation")))
     if designation == Designation.REGION and designated_node_id is None:
-        errors.append(FieldError("designated_node_id", "required for a region designation"))
+        errors.append(FieldError("designated_node_id", _("required for a region designation")))
     if designation == Designation.PURPOSE and purpose not in Purpose.values:
-        errors.append(FieldError("purpose", f"one of {', '.join(Purpose.values)}"))
+        errors.append(
+            FieldError("purpose", _("one of %(choices)s") % {"choices": ", ".join(Purpose.values)})
+        )
     if not lines:
-        errors.append(FieldError("lines", "at least one line"))
+        errors.append(FieldError("lines", _("at least one line")))
     if len(lines) > MAX_LINES:
-        errors.append(FieldError("lines", f"at most {MAX_LINES} lines"))
+        errors.append(FieldError("lines", _("at most %(count)s lines") % {"count": MAX_LINES}))
     for i, line in enumerate(lines):
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            errors.append(FieldError(f"lines.{i}.quantity", "must be a positive integer"))
+            errors.append(FieldError(f"lines.{i}.quantity", _("must be a positive integer")))
         if len(line.maker_lot) > 40:
-            errors.append(FieldError(f"lines.{i}.maker_lot", "at most 40 characters"))
+            errors.append(
+                FieldError(
+                    f"lines.{i}.maker_lot", _("at most %(count)s characters") % {"count": 40}
+                )
+            )
     known = set(
         Item.objects.filter(pk__in=[ln.item_id for ln in lines]).values_list("pk", flat=True)
     )
     for i, line in enumerate(lines):
         if line.item_id not in known:
-            errors.append(FieldError(f"lines.{i}.item_id", f"no item with id {line.item_id}"))
+            errors.append(
+                FieldError(f"lines.{i}.item_id", _("no item with id %(id)s") % {"id": line.item_id})
+            )
     site_given = designation == Designation.SITE and designated_site_id is not None
     if site_given and not Site.objects.filter(pk=designated_site_id or 0).exists():
-        errors.append(FieldError("designated_site_id", "no such site"))
+        errors.append(FieldError("designated_site_id", _("no such site")))
     node_given = designation == Designation.REGION and designated_node_id is not None
     if node_given and not Node.objects.filter(pk=designated_node_id or 0).exists():
-        errors.append(FieldError("designated_node_id", "no such region"))
+        errors.append(FieldError("designated_node_id", _("no such region")))
     if errors:
-        raise Invalid("Invalid pledge", errors)
+        raise Invalid(_("The pledge has errors"), errors)
 
     def work() -> Donation:
         found = _existing_pledge(actor, idempotency_key)
         if found is not None:
             return found
-        site = _site_in_scope(actor, intake_site_id, DONATION_ROLES, "record donations")
+        site = _site_in_scope(actor, intake_site_id, DONATION_ROLES, _("record donations"))
         donor = Donor.objects.create(
             kind=donor_kind,
             name=donor_name.strip(),
@@ -200,12 +209,12 @@ def donation_pledge(
     return run_durable(work)
 
 
-def _lock_donation(actor: User, donation_id: int, action: str) -> Donation:
+def _lock_donation(actor: User, donation_id: int, action: Message) -> Donation:
     donation = (
         Donation.objects.select_for_update().select_related("donor").filter(pk=donation_id).first()
     )
     if donation is None:
-        raise NotFound("No such donation")
+        raise NotFound(_("No such donation"))
     _site_in_scope(actor, donation.intake_site_id, DONATION_ROLES, action)
     return donation
 
@@ -218,17 +227,20 @@ def donation_inspect(*, actor: User, donation_id: int, lines: Sequence[InspectLi
     accepted becomes rejected. Raises Invalid (per line), Conflict (not pledged)."""
 
     def work() -> Donation:
-        donation = _lock_donation(actor, donation_id, "inspect donations")
+        donation = _lock_donation(actor, donation_id, _("inspect donations"))
         if donation.state != DonationState.PLEDGED:
-            raise Conflict(f"Donation {donation.reference} is {donation.state}; cannot inspect")
+            raise Conflict(
+                _("Donation %(reference)s is %(state)s; it cannot be inspected")
+                % {"reference": donation.reference, "state": donation.get_state_display()}
+            )
         by_id = {ln.pk: ln for ln in donation.lines.select_related("item")}
         given = {spec.line_id: (i, spec) for i, spec in enumerate(lines)}
         errors: list[FieldError] = []
         for i, spec in enumerate(lines):
             if spec.line_id not in by_id:
-                errors.append(FieldError(f"lines.{i}.line_id", "not a line of this donation"))
+                errors.append(FieldError(f"lines.{i}.line_id", _("not a line of this donation")))
         errors += [
-            FieldError("lines", f"line {ln.number} is not inspected")
+            FieldError("lines", _("line %(number)s is not inspected") % {"number": ln.number})
             for pk, ln in by_id.items()
             if pk not in given
         ]
@@ -237,29 +249,41 @@ def donation_inspect(*, actor: User, donation_id: int, lines: Sequence[InspectLi
             if line is None:
                 continue
             if not isinstance(spec.accepted, int) or not 0 <= spec.accepted <= line.quantity:
-                errors.append(FieldError(f"lines.{i}.accepted", f"0 to {line.quantity}"))
+                errors.append(
+                    FieldError(
+                        f"lines.{i}.accepted",
+                        _("0 to %(quantity)s") % {"quantity": line.quantity},
+                    )
+                )
                 continue
             if (
                 spec.accepted < line.quantity
                 and spec.rejection_reason not in RejectionReason.values
             ):
-                errors.append(FieldError(f"lines.{i}.rejection_reason", "required for a rejection"))
+                errors.append(
+                    FieldError(f"lines.{i}.rejection_reason", _("required for a rejection"))
+                )
             if line.item.category in MEDICAL_CATEGORIES and spec.accepted > 0:
                 if not spec.certificate_no.strip():
                     errors.append(
-                        FieldError(f"lines.{i}.certificate_no", "required for medical items")
+                        FieldError(f"lines.{i}.certificate_no", _("required for medical items"))
                     )
                 if spec.quality_ok is not True:
-                    errors.append(FieldError(f"lines.{i}.quality_ok", "must pass to accept"))
+                    errors.append(FieldError(f"lines.{i}.quality_ok", _("must pass to accept")))
             expiry = spec.expiry or line.expiry
             if line.item.expiry_tracked and spec.accepted > 0 and expiry is None:
-                errors.append(FieldError(f"lines.{i}.expiry", "required for this item"))
+                errors.append(FieldError(f"lines.{i}.expiry", _("required for this item")))
             if len(spec.certificate_no) > 60:
-                errors.append(FieldError(f"lines.{i}.certificate_no", "at most 60 characters"))
+                errors.append(
+                    FieldError(
+                        f"lines.{i}.certificate_no",
+                        _("at most %(count)s characters") % {"count": 60},
+                    )
+                )
         if errors:
-            raise Invalid("Invalid inspection", errors)
+            raise Invalid(_("The inspection has errors"), errors)
         now = timezone.now()
-        for pk, (_, spec) in given.items():
+        for pk, (_i, spec) in given.items():
             line = by_id[pk]
             line.accepted = spec.accepted
             line.rejected = line.quantity - spec.accepted
@@ -296,11 +320,14 @@ def donation_receive(*, actor: User, donation_id: int) -> Donation:
     store, the rest to the main store (the general pool). Raises Conflict (not inspected)."""
 
     def work() -> Donation:
-        donation = _lock_donation(actor, donation_id, "receive donations")
+        donation = _lock_donation(actor, donation_id, _("receive donations"))
         if donation.state == DonationState.RECEIVED:
             return donation  # a retried request: already received
         if donation.state != DonationState.INSPECTED:
-            raise Conflict(f"Donation {donation.reference} is {donation.state}; inspect it first")
+            raise Conflict(
+                _("Donation %(reference)s is %(state)s; inspect it first")
+                % {"reference": donation.reference, "state": donation.get_state_display()}
+            )
         party = donation.donor.ledger_party
         source = location_for(LocationKind.DONOR, party=party)
         zone = donation.zone if donation.is_designated else ""
@@ -365,14 +392,14 @@ def donation_allocate(
     donation is undesignated (it is in the general pool) or not received, or stock is short.
     """
     errors = [
-        FieldError(f"lines.{i}.quantity", "must be a positive integer")
+        FieldError(f"lines.{i}.quantity", _("must be a positive integer"))
         for i, ln in enumerate(lines)
         if not isinstance(ln.quantity, int) or ln.quantity <= 0
     ]
     if not lines:
-        errors.append(FieldError("lines", "at least one line"))
+        errors.append(FieldError("lines", _("at least one line")))
     if errors:
-        raise Invalid("Invalid allocation", errors)
+        raise Invalid(_("The allocation has errors"), errors)
 
     def work() -> DonationAllocation:
         if idempotency_key:
@@ -386,31 +413,38 @@ def donation_allocate(
             donation is None
             or not site_list(user=actor).filter(pk=donation.intake_site_id).exists()
         ):
-            raise NotFound("No such donation")
-        source_site = _site_in_scope(actor, donation.intake_site_id, POSTING_ROLES, "ship stock")
+            raise NotFound(_("No such donation"))
+        source_site = _site_in_scope(actor, donation.intake_site_id, POSTING_ROLES, _("ship stock"))
         if donation.state != DonationState.RECEIVED:
-            raise Conflict(f"Donation {donation.reference} is {donation.state}; receive it first")
+            raise Conflict(
+                _("Donation %(reference)s is %(state)s; receive it first")
+                % {"reference": donation.reference, "state": donation.get_state_display()}
+            )
         if not donation.is_designated:
             raise Conflict(
-                f"Donation {donation.reference} is undesignated: it is in the general pool and "
-                "goes out through normal allocation"
+                _(
+                    "Donation %(reference)s is undesignated: it is in the general pool and goes "
+                    "out through normal allocation"
+                )
+                % {"reference": donation.reference}
             )
         to_site = Site.objects.filter(pk=to_site_id).first()
         if to_site is None:
-            raise Invalid("Unknown site", [FieldError("to_site_id", "no such site")])
+            raise Invalid(_("Unknown site"), [FieldError("to_site_id", _("no such site"))])
         if not designation_allows(donation, to_site):
             raise Invalid(
-                f"{to_site.code} is outside the donor's designation of {donation.reference}",
-                [FieldError("to_site_id", "outside the donor's designation")],
+                _("%(site)s is outside the donor's designation of %(reference)s")
+                % {"site": to_site.name, "reference": donation.reference},
+                [FieldError("to_site_id", _("outside the donor's designation"))],
             )
         by_id = {ln.pk: ln for ln in donation.lines.filter(lot__isnull=False)}
         bad = [
-            FieldError(f"lines.{i}.line_id", "not a received line of this donation")
+            FieldError(f"lines.{i}.line_id", _("not a received line of this donation"))
             for i, ln in enumerate(lines)
             if ln.line_id not in by_id
         ]
         if bad:
-            raise Invalid("Invalid allocation", bad)
+            raise Invalid(_("The allocation has errors"), bad)
         zone = location_for(LocationKind.STORE, site_id=source_site.pk, zone=donation.zone)
         target = location_for(LocationKind.STORE, site_id=to_site.pk)
         specs = [

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from liangcao.catalog.models import Item
 from liangcao.core.errors import DomainError, FieldError, Invalid, NotFound
+from liangcao.core.texts import error_text
 from liangcao.donations import certificate, selectors, services
 from liangcao.donations.models import (
     Designation,
@@ -67,7 +68,7 @@ def donation_detail(request: HttpRequest, donation_id: int) -> HttpResponse:
 def _received(request: HttpRequest, donation_id: int) -> Donation:
     donation = selectors.donation_get(user=user_of(request), donation_id=donation_id)
     if donation.state != DonationState.RECEIVED:
-        raise NotFound("The certificate is issued once the donation is received")
+        raise NotFound(_("The certificate is issued once the donation is received"))
     return donation
 
 
@@ -88,7 +89,7 @@ def certificate_pdf(request: HttpRequest, donation_id: int) -> HttpResponse:
 def _int(value: str, field: str) -> int:
     value = value.strip()
     if not value.isdigit():
-        raise Invalid("Whole numbers only", [FieldError(field, "a whole number")])
+        raise Invalid(_("Whole numbers only"), [FieldError(field, _("a whole number"))])
     return int(value)
 
 
@@ -99,7 +100,7 @@ def _date(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid("Invalid date", [FieldError(field, "a date like 2022-01-15")]) from None
+        raise Invalid(_("Invalid date"), [FieldError(field, _("a date like 2022-01-15"))]) from None
 
 
 def _pledge_lines(request: HttpRequest) -> list[services.PledgeLine]:
@@ -111,7 +112,9 @@ def _pledge_lines(request: HttpRequest) -> list[services.PledgeLine]:
         if not code and not qty:
             continue
         if code not in items:
-            raise Invalid("Unknown item", [FieldError(f"lines.{n}.item", "no such item code")])
+            raise Invalid(
+                _("Unknown item"), [FieldError(f"lines.{n}.item", _("no such item code"))]
+            )
         lines.append(
             services.PledgeLine(
                 item_id=items[code],
@@ -174,8 +177,7 @@ def donation_new(request: HttpRequest) -> HttpResponse:
 
 
 def _error(request: HttpRequest, exc: DomainError) -> None:
-    details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+    messages.error(request, error_text(exc))
 
 
 def _inspect_specs(request: HttpRequest, donation: Donation) -> list[services.InspectLine]:
@@ -220,7 +222,7 @@ def donation_action(request: HttpRequest, donation_id: int, action: str) -> Http
                 idempotency_key=token,
             )
         else:
-            raise Invalid("Unknown action", [FieldError("action", action)])
+            raise Invalid(_("Unknown action"), [FieldError("action", action)])
         return {"ok": True}
 
     try:

@@ -83,7 +83,7 @@ def vehicle_get(*, user: User, vehicle_id: int) -> Vehicle:
     """One vehicle in scope. Raises NotFound."""
     vehicle = vehicle_list(user=user).filter(pk=vehicle_id).first()
     if vehicle is None:
-        raise NotFound("No such vehicle")
+        raise NotFound(_("No such vehicle"))
     return vehicle
 
 
@@ -105,7 +105,7 @@ def driver_get(*, user: User, driver_id: int) -> Driver:
     """One driver in scope. Raises NotFound."""
     driver = driver_list(user=user).filter(pk=driver_id).first()
     if driver is None:
-        raise NotFound("No such driver")
+        raise NotFound(_("No such driver"))
     return driver
 
 
@@ -172,7 +172,7 @@ def pass_get(*, user: User, pass_id: int) -> VehiclePass:
     """One pass in scope. Raises NotFound."""
     found = pass_list(user=user).filter(pk=pass_id).first()
     if found is None:
-        raise NotFound("No such pass")
+        raise NotFound(_("No such pass"))
     return found
 
 
@@ -208,7 +208,7 @@ def checkpoint_get(*, user: User, site_id: int) -> Site:
     """One checkpoint the user works at. Raises NotFound."""
     site = checkpoint_list(user=user).filter(pk=site_id).first()
     if site is None:
-        raise NotFound("No such checkpoint")
+        raise NotFound(_("No such checkpoint"))
     return site
 
 
@@ -239,7 +239,7 @@ def station_get(*, user: User, site_id: int) -> Site:
     """One visible transfer station. Raises NotFound."""
     station = station_list(user=user).filter(pk=site_id).first()
     if station is None:
-        raise NotFound("No such transfer station")
+        raise NotFound(_("No such transfer station"))
     return station
 
 

@@ -56,11 +56,11 @@ SCAN_MAX_AGE = timedelta(days=30)
 def _text(errors: list[FieldError], name: str, value: str, limit: int, *, required: bool) -> str:
     value = value.strip() if isinstance(value, str) else ""
     if "\x00" in value:
-        errors.append(FieldError(name, "contains a NUL byte"))
+        errors.append(FieldError(name, _("contains a NUL byte")))
     elif len(value) > limit:
-        errors.append(FieldError(name, f"at most {limit} characters"))
+        errors.append(FieldError(name, _("at most %(count)s characters") % {"count": limit}))
     elif required and not value:
-        errors.append(FieldError(name, "required"))
+        errors.append(FieldError(name, _("required")))
     return value
 
 
@@ -72,10 +72,10 @@ def _raise(errors: list[FieldError], message: Message) -> None:
 def _fleet_owner(user: User, owner_id: int, errors: list[FieldError]) -> None:
     if user.is_superuser:
         if not Node.objects.filter(pk=owner_id).exists():
-            errors.append(FieldError("owner_id", "no such organisation"))
+            errors.append(FieldError("owner_id", _("no such organisation")))
         return
     if not selectors.fleet_node_ids(user).filter(descendant_id=owner_id).exists():
-        errors.append(FieldError("owner_id", "not an organisation you dispatch for"))
+        errors.append(FieldError("owner_id", _("not an organisation you dispatch for")))
 
 
 def normalise_plate(plate: str) -> str:
@@ -102,20 +102,24 @@ def vehicle_create(
     plate = normalise_plate(_text(errors, "plate", plate, 20, required=True))
     note = _text(errors, "note", note, 200, required=False)
     if kind not in VehicleKind.values:
-        errors.append(FieldError("kind", f"one of {', '.join(VehicleKind.values)}"))
+        errors.append(
+            FieldError("kind", _("one of %(choices)s") % {"choices": ", ".join(VehicleKind.values)})
+        )
     if isinstance(capacity_kg, bool) or not isinstance(capacity_kg, int):
-        errors.append(FieldError("capacity_kg", "a whole number of kg"))
+        errors.append(FieldError("capacity_kg", _("a whole number of kg")))
     elif not 1 <= capacity_kg <= MAX_CAPACITY_KG:
-        errors.append(FieldError("capacity_kg", f"between 1 and {MAX_CAPACITY_KG}"))
+        errors.append(
+            FieldError("capacity_kg", _("between 1 and %(limit)s") % {"limit": MAX_CAPACITY_KG})
+        )
     try:
         m3 = Decimal(str(capacity_m3)).quantize(Decimal("0.01"))
         if not Decimal(0) <= m3 <= Decimal(9999):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors.append(FieldError("capacity_m3", "a number between 0 and 9999"))
+        errors.append(FieldError("capacity_m3", _("a number between 0 and 9999")))
         m3 = Decimal(0)
     _fleet_owner(user, owner_id, errors)
-    _raise(errors, "The vehicle is invalid")
+    _raise(errors, _("The vehicle has errors"))
     try:
         with transaction.atomic(durable=True):
             return Vehicle.objects.create(
@@ -129,7 +133,7 @@ def vehicle_create(
             )
     except IntegrityError:
         raise Invalid(
-            "The vehicle is invalid", [FieldError("plate", "already registered")]
+            _("The vehicle has errors"), [FieldError("plate", _("already registered"))]
         ) from None
 
 
@@ -148,9 +152,9 @@ def driver_create(*, user: User, name: str, phone: str, owner_id: int) -> Driver
     name = _text(errors, "name", name, 100, required=True)
     phone = _text(errors, "phone", phone, 30, required=True)
     if phone and not all(c.isdigit() or c in "+-() " for c in phone):
-        errors.append(FieldError("phone", "digits, spaces and + - ( ) only"))
+        errors.append(FieldError("phone", _("digits, spaces and + - ( ) only")))
     _fleet_owner(user, owner_id, errors)
-    _raise(errors, "The driver is invalid")
+    _raise(errors, _("The driver has errors"))
     with transaction.atomic(durable=True):
         return Driver.objects.create(name=name, phone=phone, owner_id=owner_id)
 
@@ -192,14 +196,15 @@ def private_key_of(key: PassKey) -> Ed25519PrivateKey:
         raw = _wrapping_key(key.key_id).decrypt(blob[:12], blob[12:], b"passkey")
     except InvalidTag:
         raise Conflict(
-            f"Signing key {key.key_id} cannot be decrypted (SECRET_KEY changed?): rotate the key"
+            _("Signing key %(key)s cannot be decrypted (SECRET_KEY changed?): rotate the key")
+            % {"key": key.key_id}
         ) from None
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def _key_admin(user: User) -> None:
     if not user_is_city_level(user=user, roles={Role.COMMANDER}):
-        raise Forbidden("Only the city's commanders manage pass signing keys")
+        raise Forbidden(_("Only the city's commanders manage pass signing keys"))
 
 
 def passkey_rotate_step(*, user: User) -> PassKey:
@@ -236,9 +241,12 @@ def passkey_end(*, user: User, key_id: str, revoke: bool) -> PassKey:
     with transaction.atomic(durable=True):
         key = PassKey.objects.select_for_update().filter(key_id=key_id).first()
         if key is None:
-            raise NotFound("No such key")
+            raise NotFound(_("No such key"))
         if key.state != KeyState.ACTIVE:
-            raise Conflict(f"Key {key_id} is already {key.state}")
+            raise Conflict(
+                _("Key %(key)s is already %(state)s")
+                % {"key": key_id, "state": KeyState(key.state).label}
+            )
         key.state = KeyState.REVOKED if revoke else KeyState.RETIRED
         key.ended_at = timezone.now()
         key.save(update_fields=["state", "ended_at"])
@@ -249,7 +257,7 @@ def signing_key() -> PassKey:
     """The newest active key. Raises Conflict when there is none."""
     key = PassKey.objects.filter(state=KeyState.ACTIVE).order_by("-created_at", "-id").first()
     if key is None:
-        raise Conflict("No active pass signing key: a city commander must create one")
+        raise Conflict(_("No active pass signing key: a city commander must create one"))
     return key
 
 
@@ -269,8 +277,10 @@ def _issuer_for(user: User, zone_ids: Sequence[int]) -> Node:
         best = Node.objects.filter(parent__isnull=True).order_by("id").first()
     if best is None:
         raise Forbidden(
-            "Passes are issued by dispatch offices (dispatchers or commanders at a "
-            "node) whose area covers every zone"
+            _(
+                "Passes are issued by dispatch offices (dispatchers or commanders at a node) "
+                "whose area covers every zone"
+            )
         )
     return best
 
@@ -290,25 +300,32 @@ def _check_pass(user: User, spec: PassSpec) -> tuple[Vehicle, Driver | None, lis
     purpose = _text(errors, "purpose", spec.purpose, 200, required=True)
     vehicle = selectors.vehicle_list(user=user).filter(pk=spec.vehicle_id).first()
     if vehicle is None:
-        errors.append(FieldError("vehicle_id", "not a vehicle you dispatch"))
+        errors.append(FieldError("vehicle_id", _("not a vehicle you dispatch")))
     driver = None
     if spec.driver_id is not None:
         driver = selectors.driver_list(user=user).filter(pk=spec.driver_id).first()
         if driver is None:
-            errors.append(FieldError("driver_id", "not a driver you dispatch"))
+            errors.append(FieldError("driver_id", _("not a driver you dispatch")))
     zone_ids = sorted(set(spec.zone_ids))
     zones = list(Node.objects.filter(pk__in=zone_ids))
     if not zone_ids or len(zone_ids) > passes.MAX_ZONES or len(zones) != len(zone_ids):
-        errors.append(FieldError("zone_ids", f"1 to {passes.MAX_ZONES} known areas"))
+        errors.append(
+            FieldError("zone_ids", _("1 to %(limit)s known areas") % {"limit": passes.MAX_ZONES})
+        )
     if timezone.is_naive(spec.valid_from) or timezone.is_naive(spec.valid_until):
-        errors.append(FieldError("valid_until", "give a time zone"))
+        errors.append(FieldError("valid_until", _("give a time zone")))
     elif spec.valid_until <= spec.valid_from:
-        errors.append(FieldError("valid_until", "after valid_from"))
+        errors.append(FieldError("valid_until", _("after the start of validity")))
     elif spec.valid_until - spec.valid_from > timedelta(days=MAX_PASS_DAYS):
-        errors.append(FieldError("valid_until", f"at most {MAX_PASS_DAYS} days after valid_from"))
+        errors.append(
+            FieldError(
+                "valid_until",
+                _("at most %(days)s days after the start of validity") % {"days": MAX_PASS_DAYS},
+            )
+        )
     elif not (spec.valid_from.timestamp() > 0 and spec.valid_until.timestamp() < 2**32):
-        errors.append(FieldError("valid_from", "out of range"))
-    _raise(errors, "The pass is invalid")
+        errors.append(FieldError("valid_from", _("out of range")))
+    _raise(errors, _("The pass has errors"))
     assert vehicle is not None  # noqa: S101 - checked above
     return vehicle, driver, zones, purpose
 
@@ -362,14 +379,14 @@ def pass_revoke(*, user: User, pass_id: int, reason: str) -> VehiclePass:
     Conflict (already revoked)."""
     errors: list[FieldError] = []
     reason = _text(errors, "reason", reason, 200, required=True)
-    _raise(errors, "Give a reason")
+    _raise(errors, _("Give a reason"))
     with transaction.atomic(durable=True):
         found = selectors.pass_list(user=user).filter(pk=pass_id).values_list("pk", flat=True)
         the_pass = VehiclePass.objects.select_for_update().filter(pk__in=list(found)).first()
         if the_pass is None:
-            raise NotFound("No such pass")
+            raise NotFound(_("No such pass"))
         if the_pass.revoked_at is not None:
-            raise Conflict(f"Pass {pass_id} is already revoked")
+            raise Conflict(_("Pass %(id)s is already revoked") % {"id": pass_id})
         the_pass.revoked_at = timezone.now()
         the_pass.revoke_reason = reason
         the_pass.save(update_fields=["revoked_at", "revoke_reason"])
@@ -384,7 +401,7 @@ def pass_reissue(*, user: User, pass_id: int, valid_until: datetime | None = Non
         old = selectors.pass_get(user=user, pass_id=pass_id)
         old = VehiclePass.objects.select_for_update().get(pk=old.pk)
         if VehiclePass.objects.filter(replaces=old).exists():
-            raise Conflict(f"Pass {pass_id} was already re-issued")
+            raise Conflict(_("Pass %(id)s was already re-issued") % {"id": pass_id})
         now = timezone.now()
         length = old.valid_until - old.valid_from
         spec = PassSpec(
@@ -398,8 +415,7 @@ def pass_reissue(*, user: User, pass_id: int, valid_until: datetime | None = Non
         new = _issue(user, spec, replaces=old)
         if old.revoked_at is None:
             old.revoked_at = now
-            old.revoke_reason = f"re-issued as {new.pk}"
-            old.save(update_fields=["revoked_at", "revoke_reason"])
+            old.save(update_fields=["revoked_at"])  # the page shows what replaced it
         return new
 
 
@@ -434,17 +450,21 @@ def scan_record(*, user: User, checkpoint_id: int, scan: ScanIn) -> tuple[Scan, 
     try:
         client_id = uuid.UUID(str(scan.client_id))
     except ValueError:
-        errors.append(FieldError("client_id", "a UUID"))
+        errors.append(FieldError("client_id", _("a UUID")))
         client_id = uuid.UUID(int=0)
     if scan.result not in ScanResult.values:
-        errors.append(FieldError("result", f"one of {', '.join(ScanResult.values)}"))
+        errors.append(
+            FieldError(
+                "result", _("one of %(choices)s") % {"choices": ", ".join(ScanResult.values)}
+            )
+        )
     code = _text(errors, "code", scan.code, 1000, required=False)
     now = timezone.now()
     if timezone.is_naive(scan.scanned_at):
-        errors.append(FieldError("scanned_at", "give a time zone"))
+        errors.append(FieldError("scanned_at", _("give a time zone")))
     elif not now - SCAN_MAX_AGE <= scan.scanned_at <= now + SCAN_CLOCK_SKEW:
-        errors.append(FieldError("scanned_at", "within the last 30 days"))
-    _raise(errors, "The scan is invalid")
+        errors.append(FieldError("scanned_at", _("within the last 30 days")))
+    _raise(errors, _("The scan has errors"))
     checkpoint = selectors.checkpoint_get(user=user, site_id=checkpoint_id)
     try:
         payload, _sig, _key = passes.decode(code)
@@ -457,7 +477,7 @@ def scan_record(*, user: User, checkpoint_id: int, scan: ScanIn) -> tuple[Scan, 
     def existing() -> tuple[Scan, bool]:
         found = Scan.objects.get(client_id=client_id)
         if found.scanned_by_id != user.pk or found.checkpoint_id != checkpoint.pk:
-            raise Invalid("The scan is invalid", [FieldError("client_id", "already used")])
+            raise Invalid(_("The scan has errors"), [FieldError("client_id", _("already used"))])
         return found, False
 
     if Scan.objects.filter(client_id=client_id).exists():
@@ -538,18 +558,26 @@ def relay_arrive(
         document = document_get(user=user, document_id=document_id)
         station = document.dest_site
         if document.kind != DocumentKind.SHIPMENT or station is None:
-            raise NotFound("No such shipment")
+            raise NotFound(_("No such shipment"))
         if station.kind != SiteKind.TRANSFER_STATION:
-            raise Invalid("Not a transfer station", [FieldError("document_id", "not to a station")])
+            raise Invalid(
+                _("Not a transfer station"),
+                [FieldError("document_id", _("not addressed to a transfer station"))],
+            )
         if not site_list(user=user, roles=selectors.STATION_ROLES).filter(pk=station.pk).exists():
-            raise Forbidden("Only the station's keepers, dispatchers or commanders record arrivals")
+            raise Forbidden(
+                _("Only the station's keepers, dispatchers or commanders record arrivals")
+            )
         if document.state not in {DocumentState.DISPATCHED, DocumentState.PARTIALLY_RECEIVED}:
-            raise Conflict(f"Shipment {document.pk} is {document.state}, not in transit")
+            raise Conflict(
+                _("Shipment %(id)s is %(state)s, not in transit")
+                % {"id": document.pk, "state": DocumentState(document.state).label}
+            )
         vehicle = Vehicle.objects.filter(pk=vehicle_id).first()
         if vehicle is None:
-            raise Invalid("Unknown vehicle", [FieldError("vehicle_id", "no such vehicle")])
+            raise Invalid(_("Unknown vehicle"), [FieldError("vehicle_id", _("no such vehicle"))])
         if Relay.objects.filter(inbound=document).exists():
-            raise Conflict(f"Shipment {document.pk} has already arrived")
+            raise Conflict(_("Shipment %(id)s has already arrived") % {"id": document.pk})
         return Relay.objects.create(
             station=station,
             inbound=document,
@@ -580,19 +608,19 @@ def relay_complete(
     Raises NotFound, Forbidden (posting roles at the station), Invalid, Conflict."""
     relay = Relay.objects.select_related("station").filter(pk=relay_id).first()
     if relay is None or not selectors.station_list(user=user).filter(pk=relay.station_id).exists():
-        raise NotFound("No such relay")
+        raise NotFound(_("No such relay"))
     vehicles, drivers = selectors.transport_choices(user=user, site=relay.station)
     errors: list[FieldError] = []
     if not vehicles.filter(pk=vehicle_id).exists() or vehicle_id == relay.inbound_vehicle_id:
-        errors.append(FieldError("vehicle_id", "choose an available local vehicle"))
+        errors.append(FieldError("vehicle_id", _("choose an available local vehicle")))
     if not drivers.filter(pk=driver_id).exists():
-        errors.append(FieldError("driver_id", "choose an available driver"))
-    _raise(errors, "The relay is invalid")
+        errors.append(FieldError("driver_id", _("choose an available driver")))
+    _raise(errors, _("The relay has errors"))
 
     def record(inbound: Document, outbound: Document) -> None:
         row = Relay.objects.select_for_update().get(pk=relay_id)
         if row.state != RelayState.WAITING:
-            raise Conflict(f"Relay {relay_id} is already done")
+            raise Conflict(_("Relay %(id)s is already done") % {"id": relay_id})
         row.state = RelayState.DONE
         row.outbound = outbound
         row.outbound_vehicle_id = vehicle_id

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Forbidden, Invalid
+from liangcao.core.texts import error_text
 from liangcao.fleet import selectors, services
 from liangcao.fleet.models import ScanResult, VehicleKind
 from liangcao.orgs.models import Node, Role
@@ -37,7 +38,7 @@ def _int(value: str | None) -> int | None:
 def _when(value: str | None, field: str) -> datetime:
     parsed = parse_datetime((value or "").strip())
     if parsed is None:
-        raise Invalid(_("Check the dates"), [FieldError(field, "a date and time")])
+        raise Invalid(_("Check the dates"), [FieldError(field, _("a date and time"))])
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
@@ -53,8 +54,7 @@ def _post(request: HttpRequest, work: Callable[[], Any], done: str) -> bool:
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+        messages.error(request, error_text(exc))
         return False
     request.fleet_created_id = answer.get("id")  # type: ignore[attr-defined]
     messages.success(request, done)

@@ -70,6 +70,12 @@ class RoutePlanOut(Schema):
     created_at: datetime
     finished_at: datetime | None
 
+    @staticmethod
+    def resolve_error(obj: Any) -> str:
+        # In the caller's language, whatever language the worker ran in (a dict: `_detail`'s,
+        # already worded).
+        return str(obj["error"] if isinstance(obj, dict) else obj.error_message)
+
 
 class StopOut(Schema):
     number: int

@@ -65,7 +65,11 @@ class RoutePlan(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A failure is stored as a code and its values (`texts.plan_error`), worded in the reader's
+    # language when read (`error_message`); `error` keeps the English text for logs.
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     start_time = models.TimeField(_("departure"), default=time(8, 0))
     end_time = models.TimeField(_("back by"), default=time(20, 0))
     time_limit = models.PositiveSmallIntegerField(_("time limit (s)"), default=10)
@@ -94,6 +98,12 @@ class RoutePlan(models.Model):
 
     def __str__(self) -> str:
         return f"route plan {self.pk} ({self.status})"
+
+    @property
+    def error_message(self) -> str:
+        from liangcao.logistics.texts import plan_error_text
+
+        return plan_error_text(self)
 
 
 class RoutePlanVehicle(models.Model):

@@ -16,14 +16,17 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Unit
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from liangcao.core.texts import error_texts
 from liangcao.logistics.models import PlanStatus, RoutePlan, RoutePlanStop, RoutePlanVehicle
 from liangcao.logistics.routing import Problem, ProblemError, VehicleType
 from liangcao.logistics.routing.geo import road_matrices
 from liangcao.logistics.routing.solver import solve
 from liangcao.logistics.selectors import route_plan_get
+from liangcao.logistics.texts import plan_error, problem_texts
 from liangcao.orgs.models import Role, Site, User
 from liangcao.orgs.selectors import site_list
 from liangcao.stock.models import Document, DocumentKind, DocumentState
@@ -71,14 +74,18 @@ def _seconds(t: time, start: time) -> int:
 def _check_fleet(fleet: list[FleetSpec]) -> list[FieldError]:
     errors = []
     if not fleet:
-        errors.append(FieldError("fleet", "at least one row of vehicles"))
+        errors.append(FieldError("fleet", _("at least one row of vehicles")))
     for i, row in enumerate(fleet):
         if not 1 <= row.count <= MAX_VEHICLES:
-            errors.append(FieldError(f"fleet[{i}].count", f"between 1 and {MAX_VEHICLES}"))
+            errors.append(
+                FieldError(
+                    f"fleet[{i}].count", _("between 1 and %(limit)s") % {"limit": MAX_VEHICLES}
+                )
+            )
         if row.capacity_kg < 1:
-            errors.append(FieldError(f"fleet[{i}].capacity_kg", "at least 1 kg"))
+            errors.append(FieldError(f"fleet[{i}].capacity_kg", _("at least 1 kg")))
         if row.capacity_m3 is not None and row.capacity_m3 <= 0:
-            errors.append(FieldError(f"fleet[{i}].capacity_m3", "more than 0 m³, or leave out"))
+            errors.append(FieldError(f"fleet[{i}].capacity_m3", _("more than 0 m³, or leave out")))
     return errors
 
 
@@ -106,11 +113,15 @@ def _check_matrix(matrix: dict[str, Any] | None, size: int) -> list[FieldError]:
             errors.append(
                 FieldError(
                     f"matrix.{key}",
-                    f"{size} rows of {size} non-negative numbers (depot first, then the stops)",
+                    _(
+                        "%(size)s rows of %(size)s non-negative numbers (depot first, then the "
+                        "stops)"
+                    )
+                    % {"size": size},
                 )
             )
     if set(matrix) - {"distance_m", "duration_s"}:
-        errors.append(FieldError("matrix", "only distance_m and duration_s"))
+        errors.append(FieldError("matrix", _("only distance_m and duration_s")))
     return errors
 
 
@@ -137,29 +148,46 @@ def route_plan_create(
     scope), Forbidden (no dispatching role there), Invalid (each bad field named).
     """
     errors = _check_fleet(fleet)
-    if not start_time < end_time:
-        errors.append(FieldError("end_time", "after the departure time"))
-    if not 1 <= time_limit <= MAX_TIME_LIMIT:
-        errors.append(FieldError("time_limit", f"between 1 and {MAX_TIME_LIMIT} seconds"))
-    if road_factor is not None and not 1.0 <= road_factor <= 5.0:
-        errors.append(FieldError("road_factor", "between 1 and 5"))
-    if speed_kmh is not None and not 1.0 <= speed_kmh <= 150.0:
-        errors.append(FieldError("speed_kmh", "between 1 and 150 km/h"))
-    if len(name) > 100:
-        errors.append(FieldError("name", "at most 100 characters"))
-    if stops is not None and len(stops) > MAX_STOPS:
-        errors.append(FieldError("stops", f"at most {MAX_STOPS} stops"))
-    if matrix is not None and stops is None:
-        errors.append(FieldError("matrix", "a matrix needs the stops listed in its order"))
+    # Times of day on the depot's clock: one given with a UTC offset cannot be compared.
+    zoned = [("start_time", start_time), ("end_time", end_time)]
+    for i, spec in enumerate(stops or []):
+        zoned += [(f"stops[{i}].window_start", spec.window_start)]
+        zoned += [(f"stops[{i}].window_end", spec.window_end)]
+    for field, value in zoned:
+        if value is not None and value.tzinfo is not None:
+            errors.append(FieldError(field, _("a time of day without a time zone")))
     if errors:
-        raise Invalid("The route plan is invalid", errors)
+        raise Invalid(_("The route plan has errors"), errors)
+    if not start_time < end_time:
+        errors.append(FieldError("end_time", _("after the departure time")))
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        errors.append(
+            FieldError(
+                "time_limit",
+                _("between 1 and %(limit)s seconds") % {"limit": MAX_TIME_LIMIT},
+            )
+        )
+    if road_factor is not None and not 1.0 <= road_factor <= 5.0:
+        errors.append(FieldError("road_factor", _("between 1 and 5")))
+    if speed_kmh is not None and not 1.0 <= speed_kmh <= 150.0:
+        errors.append(FieldError("speed_kmh", _("between 1 and 150 km/h")))
+    if len(name) > 100:
+        errors.append(FieldError("name", _("at most %(count)s characters") % {"count": 100}))
+    if stops is not None and len(stops) > MAX_STOPS:
+        errors.append(FieldError("stops", _("at most %(limit)s stops") % {"limit": MAX_STOPS}))
+    if matrix is not None and stops is None:
+        errors.append(FieldError("matrix", _("a matrix needs the stops listed in its order")))
+    if errors:
+        raise Invalid(_("The route plan has errors"), errors)
 
     with transaction.atomic(durable=True):
         depot = site_list(user=user).filter(pk=depot_id).first()
         if depot is None:
-            raise NotFound("No such site")
+            raise NotFound(_("No such site"))
         if not site_list(user=user, roles=PLAN_ROLES).filter(pk=depot_id).exists():
-            raise Forbidden("Only the depot's dispatchers, keepers or commanders plan its routes")
+            raise Forbidden(
+                _("Only the depot's dispatchers, keepers or commanders plan its routes")
+            )
         open_shipments = (
             document_list(user=user)
             .filter(
@@ -177,7 +205,8 @@ def route_plan_create(
             stops = [StopSpec(site_id=s) for s in sorted(by_site, key=lambda s: codes[s])]
             if not stops:
                 raise Invalid(
-                    "Nothing to plan", [FieldError("stops", "no open shipments leave this depot")]
+                    _("Nothing to plan"),
+                    [FieldError("stops", _("no open shipments leave this depot"))],
                 )
         visible = set(
             site_list(user=user)
@@ -189,12 +218,12 @@ def route_plan_create(
         for i, spec in enumerate(stops):
             field = f"stops[{i}]"
             if spec.site_id not in visible:
-                errors.append(FieldError(f"{field}.site_id", "no such site"))
+                errors.append(FieldError(f"{field}.site_id", _("no such site")))
                 continue
             if spec.site_id == depot.pk:
-                errors.append(FieldError(f"{field}.site_id", "the depot itself"))
+                errors.append(FieldError(f"{field}.site_id", _("the depot itself")))
             if spec.site_id in seen:
-                errors.append(FieldError(f"{field}.site_id", "listed twice"))
+                errors.append(FieldError(f"{field}.site_id", _("listed twice")))
             seen.add(spec.site_id)
             docs = by_site.get(spec.site_id, []) if spec.demand_kg is None else []
             demand = (
@@ -202,21 +231,23 @@ def route_plan_create(
             )
             if demand < 0 or (spec.demand_kg is None and not docs):
                 errors.append(
-                    FieldError(f"{field}.demand_kg", "give the demand: no open shipments go there")
+                    FieldError(
+                        f"{field}.demand_kg", _("give the demand: no open shipments go there")
+                    )
                 )
             opens, closes = spec.window_start or start_time, spec.window_end or end_time
             if not start_time <= opens <= closes <= end_time:
                 errors.append(
                     FieldError(
                         f"{field}.window_end" if spec.window_end else f"{field}.window_start",
-                        "the window must lie inside the plan's day and open before it closes",
+                        _("the window must lie inside the plan's day and open before it closes"),
                     )
                 )
             minutes = service_minutes if spec.service_minutes is None else spec.service_minutes
             if not 0 <= minutes <= 600:
-                errors.append(FieldError(f"{field}.service_minutes", "between 0 and 600"))
+                errors.append(FieldError(f"{field}.service_minutes", _("between 0 and 600")))
             if spec.volume_m3 is not None and spec.volume_m3 < 0:
-                errors.append(FieldError(f"{field}.volume_m3", "not negative"))
+                errors.append(FieldError(f"{field}.volume_m3", _("not negative")))
             row = RoutePlanStop(
                 number=i + 1,
                 site_id=spec.site_id,
@@ -234,13 +265,14 @@ def route_plan_create(
                 errors.append(
                     FieldError(
                         f"stops[{row.number - 1}].demand_kg",
-                        f"{row.demand_kg} kg is more than the largest vehicle ({max_kg} kg)",
+                        _("%(demand)s kg is more than the largest vehicle (%(largest)s kg)")
+                        % {"demand": row.demand_kg, "largest": max_kg},
                     )
                 )
-        if sum(r.demand_kg for r, _ in rows) > sum(f.count * f.capacity_kg for f in fleet):
-            errors.append(FieldError("fleet", "the fleet cannot carry the total demand"))
+        if sum(r.demand_kg for r, _docs in rows) > sum(f.count * f.capacity_kg for f in fleet):
+            errors.append(FieldError("fleet", _("the fleet cannot carry the total demand")))
         if errors:
-            raise Invalid("The route plan is invalid", errors)
+            raise Invalid(_("The route plan has errors"), errors)
         plan = RoutePlan.objects.create(
             depot=depot,
             name=name.strip(),
@@ -264,7 +296,7 @@ def route_plan_create(
         )
         for row, _docs in rows:
             row.plan = plan
-        RoutePlanStop.objects.bulk_create([r for r, _ in rows])
+        RoutePlanStop.objects.bulk_create([r for r, _docs in rows])
         links = [
             RoutePlanStop.shipments.through(routeplanstop_id=row.pk, document_id=d.pk)
             for row, docs in rows
@@ -285,16 +317,18 @@ def route_plan_start(*, user: User, plan_id: int) -> RoutePlan:
     with transaction.atomic(durable=True):
         plan = route_plan_get(user=user, plan_id=plan_id, lock=True)
         if not site_list(user=user, roles=PLAN_ROLES).filter(pk=plan.depot_id).exists():
-            raise Forbidden("Only the depot's dispatchers, keepers or commanders plan its routes")
+            raise Forbidden(
+                _("Only the depot's dispatchers, keepers or commanders plan its routes")
+            )
         stale = plan.status == PlanStatus.RUNNING and (
             plan.heartbeat_at is None or plan.heartbeat_at < timezone.now() - STALE_AFTER
         )
         if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING) and not stale:
-            raise Conflict("The plan is already being solved")
+            raise Conflict(_("The plan is already being solved"))
         plan.status = PlanStatus.QUEUED
         plan.progress = 0
-        plan.error = ""
-        plan.save(update_fields=["status", "progress", "error"])
+        plan.error, plan.error_code, plan.error_params = "", "", {}
+        plan.save(update_fields=["status", "progress", "error", "error_code", "error_params"])
     solve_route_plan.enqueue(plan.pk)
     plan.refresh_from_db()
     return plan
@@ -428,14 +462,14 @@ def route_plan_execute(*, plan_id: int) -> None:
                 heartbeat_at=timezone.now(),
             )
     except ProblemError as exc:
-        _fail(plan_id, "; ".join(f"{f}: {m}" for f, m in exc.problems))
+        _fail(plan_id, plan_error("problem", reason=problem_texts(exc.problems)))
     except Exception as exc:
-        _fail(plan_id, f"{type(exc).__name__}: {exc}")
+        _fail(plan_id, plan_error("solve_failed", reason=error_texts(exc)))
 
 
-def _fail(plan_id: int, message: str) -> None:
+def _fail(plan_id: int, error: dict[str, Any]) -> None:
     RoutePlan.objects.filter(pk=plan_id).update(
-        status=PlanStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+        status=PlanStatus.FAILED, finished_at=timezone.now(), **error
     )
 
 
@@ -443,7 +477,5 @@ def route_plan_sweep(*, stale_after: timedelta = STALE_AFTER) -> int:
     """Mark plans whose worker stopped beating as failed (they can be started again)."""
     cutoff = timezone.now() - stale_after
     return RoutePlan.objects.filter(status=PlanStatus.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=PlanStatus.FAILED,
-        error="worker stopped (stale heartbeat)",
-        finished_at=timezone.now(),
+        status=PlanStatus.FAILED, finished_at=timezone.now(), **plan_error("worker_stopped")
     )

@@ -55,7 +55,7 @@ def route_plan_get(*, user: User, plan_id: int, lock: bool = False) -> RoutePlan
         qs = qs.select_for_update(of=("self",))
     plan = qs.first()
     if plan is None:
-        raise NotFound("No such route plan")
+        raise NotFound(_("No such route plan"))
     return plan
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
+from liangcao.core.texts import error_text
 from liangcao.core.xlsx import write_workbook
 from liangcao.demand.selectors import lists_served_by
 from liangcao.fleet.selectors import assignment_for, transport_choices
@@ -176,8 +177,7 @@ def shipment_action(request: HttpRequest, document_id: int, action: str) -> Http
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-        messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Done."))
     return redirect("shipment-detail", document_id)
@@ -227,7 +227,7 @@ def shipment_export(request: HttpRequest) -> HttpResponse:
             d.pk,
             d.source_site.code if d.source_site else "",
             d.dest_site.code if d.dest_site else "",
-            d.state,
+            d.get_state_display(),
             line.item.code,
             line.lot.code if line.lot else "",
             line.quantity,
@@ -236,8 +236,17 @@ def shipment_export(request: HttpRequest) -> HttpResponse:
         for d in qs
         for line in d.lines.all()
     )
-    headers = ["shipment", "from", "to", "state", "item", "lot", "quantity", "received"]
-    return xlsx_response(write_workbook([("shipments", headers, rows)]), "shipments.xlsx")
+    headers = [
+        _("Shipment"),
+        _("From"),
+        _("To"),
+        _("State"),
+        _("Item code"),
+        _("Lot"),
+        _("Quantity"),
+        _("Received"),
+    ]
+    return xlsx_response(write_workbook([(_("Shipments"), headers, rows)]), "shipments.xlsx")
 
 
 # --- route plans ------------------------------------------------------------------------
@@ -284,8 +293,7 @@ def route_plan_list(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (403, 404):
                 raise
-            details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-            messages.error(request, f"{exc.message}. {details}" if details else exc.message)
+            messages.error(request, error_text(exc))
         except ValueError:
             messages.error(request, _("Whole numbers only."))
         else:
@@ -349,7 +357,7 @@ def route_plan_action(request: HttpRequest, plan_id: int, action: str) -> HttpRe
 
     def run(token: str) -> dict[str, Any]:
         if action != "start":
-            raise Invalid("Unknown action", [FieldError("action", action)])
+            raise Invalid(_("Unknown action"), [FieldError("action", action)])
         planning.route_plan_start(user=user, plan_id=plan.pk)
         return {"ok": True}
 

@@ -35,7 +35,7 @@ def _store_for(actor: User, store_id: int) -> SampleStore:
             ancestor_id__in=scope.node_ids, descendant_id=store.node_id
         ).exists()
     ):
-        raise NotFound("No such store")
+        raise NotFound(_("No such store"))
     if not scope.everything:
         above = NodeClosure.objects.filter(descendant_id=store.node_id).values("ancestor_id")
         if not Membership.objects.filter(
@@ -49,15 +49,15 @@ def parse_price(value: Any, field: str = "price", row: int | None = None) -> Dec
     try:
         price = Decimal(str(value).strip()).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise Invalid(_("Bad price"), [FieldError(field, "not a number", row)]) from None
+        raise Invalid(_("Bad price"), [FieldError(field, _("not a number"), row)]) from None
     if price <= 0 or price > MAX_PRICE:
-        raise Invalid(_("Bad price"), [FieldError(field, "must be above 0", row)])
+        raise Invalid(_("Bad price"), [FieldError(field, _("must be above 0"), row)])
     return price
 
 
 def _check_day(day: date, row: int | None = None) -> None:
     if day > timezone.localdate():
-        raise Invalid(_("The day has not come yet"), [FieldError("day", "not after today", row)])
+        raise Invalid(_("The day has not come yet"), [FieldError("day", _("not after today"), row)])
 
 
 def _share(price: Decimal, reference: Decimal) -> Decimal:
@@ -125,7 +125,7 @@ def price_report(
     amount = parse_price(price)
     item = Item.objects.filter(code=item_code, is_active=True).first()
     if item is None:
-        raise Invalid(_("Unknown item"), [FieldError("item", "unknown item code")])
+        raise Invalid(_("Unknown item"), [FieldError("item", _("unknown item code"))])
     with transaction.atomic(durable=True):
         store = _store_for(actor, store_id)
         return _record(actor=actor, store=store, item=item, day=day, price=amount)
@@ -151,7 +151,7 @@ def _parse_day(value: Any, row: int) -> date:
         try:
             day = date.fromisoformat(str(value).strip())
         except ValueError:
-            raise Invalid(_("Bad day"), [FieldError("day", "YYYY-MM-DD", row)]) from None
+            raise Invalid(_("Bad day"), [FieldError("day", _("YYYY-MM-DD"), row)]) from None
     _check_day(day, row)
     return day
 
@@ -171,16 +171,16 @@ def prices_import_xlsx(*, actor: User, content: bytes) -> int:
         store = stores.get(str(r.cells.get("store_code") or "").strip())
         item = items.get(str(r.cells.get("item_code") or "").strip())
         if store is None:
-            row_errors.append(FieldError("store_code", "unknown store", r.number))
+            row_errors.append(FieldError("store_code", _("unknown store"), r.number))
         else:
             try:
                 _store_for(actor, store.pk)
             except NotFound:
-                row_errors.append(FieldError("store_code", "unknown store", r.number))
+                row_errors.append(FieldError("store_code", _("unknown store"), r.number))
             except Forbidden:
-                row_errors.append(FieldError("store_code", "not yours to report", r.number))
+                row_errors.append(FieldError("store_code", _("not yours to report"), r.number))
         if item is None:
-            row_errors.append(FieldError("item_code", "unknown item", r.number))
+            row_errors.append(FieldError("item_code", _("unknown item"), r.number))
         day = price = None
         try:
             day = _parse_day(r.cells.get("day"), r.number)
@@ -194,7 +194,7 @@ def prices_import_xlsx(*, actor: User, content: bytes) -> int:
             key = (store.code, item.code, day)
             if key in seen:
                 row_errors.append(
-                    FieldError("item_code", "same store, item and day twice", r.number)
+                    FieldError("item_code", _("same store, item and day twice"), r.number)
                 )
             seen.add(key)
             parsed.append(ParsedRow(r.number, store, item, day, price))
@@ -202,7 +202,7 @@ def prices_import_xlsx(*, actor: User, content: bytes) -> int:
     if errors:
         raise Invalid(_("The price sheet has bad rows; nothing was imported"), errors)
     if not parsed:
-        raise Invalid(_("No rows to import"), [FieldError("sheet", "no rows")])
+        raise Invalid(_("No rows to import"), [FieldError("sheet", _("no rows"))])
     with transaction.atomic(durable=True):
         for p in sorted(parsed, key=lambda p: p.day):
             _record(actor=actor, store=p.store, item=p.item, day=p.day, price=p.price)

@@ -33,7 +33,7 @@ def _day(value: str | None, field: str = "day") -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(_("Bad day"), [FieldError(field, "YYYY-MM-DD")]) from None
+        raise Invalid(_("Bad day"), [FieldError(field, _("YYYY-MM-DD"))]) from None
 
 
 @page_view
@@ -96,7 +96,7 @@ def price_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise Invalid(_("Choose a file"), [FieldError("file", "required")])
+                raise Invalid(_("Choose a file"), [FieldError("file", _("required"))])
             n = services.prices_import_xlsx(actor=user, content=upload.read())
             messages.success(request, _("%(n)d prices imported.") % {"n": n})
             return redirect("market-home")

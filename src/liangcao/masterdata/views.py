@@ -25,7 +25,7 @@ KIND_LABELS = services.SHEET_NAMES
 
 def _kind(kind: str) -> str:
     if kind not in TEMPLATES:
-        raise NotFound("No such template")
+        raise NotFound(_("No such template"))
     return kind
 
 
@@ -71,7 +71,7 @@ def node_edit(request: HttpRequest, node_id: int) -> HttpResponse:
     authority = require_manager(user)
     node = Node.objects.filter(pk=node_id).first()
     if node is None or not authority.manages(node.pk):
-        raise NotFound("No such node")
+        raise NotFound(_("No such node"))
     context: dict[str, Any] = {"node": node}
     status = 200
     if request.method == "POST":
@@ -110,7 +110,7 @@ def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     authority = require_manager(user)
     site = Site.objects.select_related("node").filter(pk=site_id).first()
     if site is None or not authority.manages(site.node_id):
-        raise NotFound("No such site")
+        raise NotFound(_("No such site"))
     context: dict[str, Any] = {"site": site, "kinds": SiteKind.choices}
     status = 200
     if request.method == "POST":

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import Conflict
 from liangcao.portal.models import Publication, PublishedFile
@@ -77,7 +78,7 @@ def publication_create(*, day: date) -> Publication:
     later day already is (the chain only grows forward)."""
     with transaction.atomic(durable=True):
         if Publication.objects.filter(day__gte=day).exists():
-            raise Conflict(f"{day} or a later day is already published")
+            raise Conflict(_("%(day)s or a later day is already published") % {"day": day})
         previous = Publication.objects.select_for_update().order_by("-day").first()
         seal, balances = ledger_seal()
         f = Filters(start=day, end=day)
@@ -86,7 +87,7 @@ def publication_create(*, day: date) -> Publication:
             for name in LISTS:
                 content = canonical_csv(table_for(name, f, limit=None))
                 files.append((f"{name}.csv", content, row_hashes(f"{name}.csv", content)))
-        summary = [(n, len(h) - 1, file_digest(h)) for n, _, h in files]
+        summary = [(n, len(h) - 1, file_digest(h)) for n, _rows, h in files]
         digest = day_digest(
             day=day.isoformat(),
             previous=previous.digest if previous else "",
@@ -102,7 +103,7 @@ def publication_create(*, day: date) -> Publication:
             "ledger_balances": balances,
             "files": [
                 {"name": n, "rows": len(h) - 1, "digest": file_digest(h), "row_hashes": h}
-                for n, _, h in files
+                for n, _rows, h in files
             ],
             "digest": digest,
         }

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import FieldError, Forbidden, Invalid, NotFound
 from liangcao.orgs.models import Role, Site, SiteKind, User
@@ -45,25 +46,25 @@ def purchase_record(
     the actor's scope or role."""
     errors: list[FieldError] = []
     if not isinstance(quantity, int) or quantity <= 0:
-        errors.append(FieldError("quantity", "must be a positive integer"))
+        errors.append(FieldError("quantity", _("must be a positive integer")))
     try:
         price = Decimal(str(unit_price))
         if not price.is_finite() or price < 0 or price > MAX_PRICE:
             raise InvalidOperation
         if price != price.quantize(Decimal("0.01")):
-            errors.append(FieldError("unit_price", "at most two decimals"))
+            errors.append(FieldError("unit_price", _("at most two decimals")))
     except (InvalidOperation, ValueError):
-        errors.append(FieldError("unit_price", "a non-negative amount"))
+        errors.append(FieldError("unit_price", _("a non-negative amount")))
         price = Decimal(0)
     today = timezone.localdate()
     when = purchased_on or today
     if when > today:
-        errors.append(FieldError("purchased_on", "not in the future"))
+        errors.append(FieldError("purchased_on", _("not in the future")))
     supplier = Site.objects.filter(pk=supplier_id).first()
     if supplier is None or supplier.kind != SiteKind.SUPPLIER_SITE:
-        errors.append(FieldError("supplier_id", "a supplier site"))
+        errors.append(FieldError("supplier_id", _("a supplier site")))
     if errors:
-        raise Invalid("Invalid purchase", errors)
+        raise Invalid(_("The purchase has errors"), errors)
     assert supplier is not None  # noqa: S101 - checked above
 
     def work() -> Purchase:
@@ -74,8 +75,8 @@ def purchase_record(
         site = site_list(user=actor, roles=PROCUREMENT_ROLES).filter(pk=site_id).first()
         if site is None:
             if site_list(user=actor).filter(pk=site_id).exists():
-                raise Forbidden("You may not record purchases at this site")
-            raise NotFound("No such site")
+                raise Forbidden(_("You may not record purchases at this site"))
+            raise NotFound(_("No such site"))
         item = _items([item_id])[item_id]
         lot = _receipt_lot(item, code=lot_code, expiry=expiry, source=supplier.code)
         source = location_for(LocationKind.SUPPLIER, site_id=supplier.pk)

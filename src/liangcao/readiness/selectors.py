@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Category, Item
 from liangcao.core.errors import NotFound
@@ -51,7 +52,7 @@ def level_normal() -> ResponseLevel:
     """The lowest-ranked level (normal, peace time)."""
     level = ResponseLevel.objects.order_by("rank").first()
     if level is None:
-        raise NotFound("No response levels are configured")
+        raise NotFound(_("No response levels are configured"))
     return level
 
 
@@ -282,7 +283,7 @@ def switch_run_list(*, user: User) -> QuerySet[SwitchRun]:
 def switch_run_get(*, user: User, run_id: int) -> SwitchRun:
     run = switch_run_list(user=user).filter(pk=run_id).first()
     if run is None:
-        raise NotFound("No such switch run")
+        raise NotFound(_("No such switch run"))
     return run
 
 

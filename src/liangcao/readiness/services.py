@@ -79,7 +79,7 @@ def level_declare(
         node = node_get(user=actor, node_id=node_id)
         level = ResponseLevel.objects.filter(code=level_code).first()
         if level is None:
-            raise Invalid(_("Unknown response level"), [FieldError("level", "unknown level")])
+            raise Invalid(_("Unknown response level"), [FieldError("level", _("unknown level"))])
         if not _commands(actor, node):
             raise Forbidden(_("Only a commander over this node may declare its level"))
         return _declare(actor=actor, node=node, level=level, reason=reason, key=idempotency_key)
@@ -120,7 +120,7 @@ def switch_start(
             .first()
         )
         if playbook is None:
-            raise NotFound("No such playbook")
+            raise NotFound(_("No such playbook"))
         node_get(user=actor, node_id=playbook.node_id)
         if not _commands(actor, playbook.node):
             raise Forbidden(_("Only a commander over this node may start the switch"))
@@ -184,7 +184,7 @@ def switch_step_done(*, actor: User, run_id: int, step_id: int, note: str = "") 
         run = SwitchRun.objects.select_for_update().select_related("playbook__node").get(pk=run.pk)
         step = run.steps.select_related("step").filter(pk=step_id).first()
         if step is None:
-            raise NotFound("No such step")
+            raise NotFound(_("No such step"))
         node = run.playbook.node
         if not (_holds_role_over(actor, step.step.owner_role, node) or _commands(actor, node)):
             raise Forbidden(_("This step belongs to another role"))

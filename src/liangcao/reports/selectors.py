@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import User
@@ -24,5 +25,5 @@ def report_list(*, user: User, node_id: int | None = None) -> QuerySet[DailyRepo
 def report_get(*, user: User, report_id: int) -> DailyReport:
     report = report_list(user=user).filter(pk=report_id).first()
     if report is None:
-        raise NotFound("No such report")
+        raise NotFound(_("No such report"))
     return report

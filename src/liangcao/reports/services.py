@@ -31,7 +31,7 @@ def report_request(
     """
     day = day or timezone.localdate()
     if day > timezone.localdate():
-        raise Invalid(_("The day has not come yet"), [FieldError("day", "not after today")])
+        raise Invalid(_("The day has not come yet"), [FieldError("day", _("not after today"))])
     with transaction.atomic(durable=True):
         if idempotency_key:
             found = DailyReport.objects.filter(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from liangcao.core.errors import DomainError, FieldError, Invalid
 from liangcao.orgs.selectors import node_list
@@ -37,7 +38,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             try:
                 day = date.fromisoformat(raw_day) if raw_day else None
             except ValueError:
-                raise Invalid("Bad day", [FieldError("day", "YYYY-MM-DD")]) from None
+                raise Invalid(_("Bad day"), [FieldError("day", _("YYYY-MM-DD"))]) from None
             node = request.POST.get("node", "")
 
             def build(token: str) -> dict[str, Any]:

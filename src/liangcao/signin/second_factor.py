@@ -15,6 +15,7 @@ import io
 import segno
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,7 +47,7 @@ def enrolment_device(user: User) -> TOTPDevice:
     """
     with transaction.atomic():
         if confirmed_device(user) is not None:
-            raise Invalid("Already enrolled", [FieldError("device", "already enrolled")])
+            raise Invalid(_("Already enrolled"), [FieldError("device", _("already enrolled"))])
         device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -63,7 +64,7 @@ def enrolment_qr_svg(device: TOTPDevice) -> str:
 def _check_code(device: TOTPDevice, code: str) -> None:
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == device.digits) or not device.verify_token(code):
-        raise Invalid("Wrong code", [FieldError("code", "wrong or expired code")])
+        raise Invalid(_("Wrong code"), [FieldError("code", _("wrong or expired code"))])
 
 
 def enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> TOTPDevice:
@@ -87,7 +88,7 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> TOTP
     """
     device = confirmed_device(user)
     if device is None:
-        raise NotFound("No authenticator enrolled")
+        raise NotFound(_("No authenticator enrolled"))
     _check_code(device, code)
     otp_login(request, device)
     return device
@@ -98,7 +99,7 @@ def second_factor_reset(*, username: str) -> int:
     sign-in. Returns how many devices were removed. Raises NotFound for an unknown user."""
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"No user {username!r}")
+        raise NotFound(_("No user %(username)s") % {"username": username})
     with transaction.atomic(durable=True):
-        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        deleted, _by_model = TOTPDevice.objects.filter(user=user).delete()
     return int(deleted)

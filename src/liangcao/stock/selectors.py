@@ -313,7 +313,7 @@ def pick_suggest(*, user: User, site_id: int, item_id: int, quantity: int) -> li
     (fewer than asked when stock is short). Raises NotFound out of scope."""
     site = site_get(user=user, site_id=site_id)
     if quantity <= 0:
-        raise Invalid(_("Quantity must be positive"), [FieldError("quantity", "> 0")])
+        raise Invalid(_("Quantity must be positive"), [FieldError("quantity", _("more than 0"))])
     rows = (
         Balance.objects.filter(
             location__key=f"store:{site.pk}:", item_id=item_id, on_hand__gt=F("reserved")

@@ -121,6 +121,8 @@ ACTION_LABELS = {
     "ship stock": _("ship stock"),
     "count stock": _("count stock"),
     "post stock counts": _("post stock counts"),
+    "book opening stock": _("book opening stock"),
+    "relay": _("relay"),
     "dispatch": _("dispatch"),
     "receive": _("receive"),
     "cancel": _("cancel"),
@@ -1855,11 +1857,14 @@ def shipment_relay(
         station = _any_site(inbound.dest_site_id or 0)
         if station.kind != SiteKind.TRANSFER_STATION:
             raise Invalid(
-                "Only shipments to a transfer station are relayed",
-                [FieldError("document_id", "not addressed to a transfer station")],
+                _("Only shipments to a transfer station are relayed"),
+                [FieldError("document_id", _("not addressed to a transfer station"))],
             )
         if to_site_id == station.pk:
-            raise Invalid("The next leg leaves the station", [FieldError("to_site_id", "differs")])
+            raise Invalid(
+                _("The next leg leaves the station"),
+                [FieldError("to_site_id", _("another site than the station"))],
+            )
         dest = _any_site(to_site_id)
         lines = [
             (ln, ln.quantity - ln.received)
@@ -1867,7 +1872,7 @@ def shipment_relay(
             if ln.received < ln.quantity
         ]
         if not lines:
-            raise Conflict(f"Shipment {inbound.pk} has nothing left in transit")
+            raise Conflict(_("Shipment %(id)s has nothing left in transit") % {"id": inbound.pk})
         stores = _stores(station.pk, dest.pk)
         outbound = _new_document(
             actor,
@@ -2138,11 +2143,20 @@ def _opening_lots(items: dict[int, Item], lines: Sequence[OpeningSpec]) -> dict[
         item = items[s.item_id]
         code = (s.lot_code or "").strip()
         if item.lot_tracked and not code:
-            raise Invalid(f"{item.code} needs a lot code", [FieldError("lot_code", "required")])
+            raise Invalid(
+                _("%(item)s needs a lot code") % {"item": item.name},
+                [FieldError("lot_code", _("required"))],
+            )
         if not item.lot_tracked and code:
-            raise Invalid(f"{item.code} is not tracked by lot", [FieldError("lot_code", "empty")])
+            raise Invalid(
+                _("%(item)s is not tracked by lot") % {"item": item.name},
+                [FieldError("lot_code", _("leave empty"))],
+            )
         if item.expiry_tracked and s.expiry is None:
-            raise Invalid(f"{item.code} needs an expiry date", [FieldError("expiry", "required")])
+            raise Invalid(
+                _("%(item)s needs an expiry date") % {"item": item.name},
+                [FieldError("expiry", _("required"))],
+            )
         if code:
             wanted.setdefault((s.item_id, code), s.expiry)
     codes = {c for _, c in wanted}
@@ -2166,8 +2180,14 @@ def _opening_lots(items: dict[int, Item], lines: Sequence[OpeningSpec]) -> dict[
         lot = lots[(s.item_id, code)]
         if s.expiry is not None and lot.expiry != s.expiry:
             raise Invalid(
-                f"Lot {code} of {items[s.item_id].code} has expiry {lot.expiry}",
-                [FieldError("expiry", f"lot {code} expires {lot.expiry}")],
+                _("Lot %(lot)s of %(item)s has expiry %(expiry)s")
+                % {"lot": code, "item": items[s.item_id].name, "expiry": lot.expiry},
+                [
+                    FieldError(
+                        "expiry",
+                        _("lot %(lot)s expires %(expiry)s") % {"lot": code, "expiry": lot.expiry},
+                    )
+                ],
             )
         out[n] = lot.pk
     return out
@@ -2182,7 +2202,9 @@ def opening_balance_post(*, actor: User, lines: Sequence[OpeningSpec]) -> list[D
     Raises NotFound/Forbidden (an approver or commander over every site), Invalid (quantities,
     lots), Conflict (a site that already has opening stock)."""
     if not lines or any(s.quantity < 1 for s in lines):
-        raise Invalid("Invalid opening lines", [FieldError("lines", "positive quantities")])
+        raise Invalid(
+            _("The opening stock has errors"), [FieldError("lines", _("positive quantities"))]
+        )
     site_ids = sorted({s.site_id for s in lines})
     by_site: dict[int, list[int]] = {}
     for n, spec in enumerate(lines):
@@ -2199,8 +2221,13 @@ def opening_balance_post(*, actor: User, lines: Sequence[OpeningSpec]) -> list[D
         ).values_list("dest_site__code", flat=True)
         if booked:
             raise Conflict(
-                "Opening stock is booked once per site",
-                [FieldError("site_code", f"{code} already has opening stock") for code in booked],
+                _("Opening stock is booked once per site"),
+                [
+                    FieldError(
+                        "site_code", _("%(site)s already has opening stock") % {"site": code}
+                    )
+                    for code in booked
+                ],
             )
         Location.objects.bulk_create(
             [

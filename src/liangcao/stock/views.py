@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liangcao.catalog.models import Category
+from liangcao.catalog.models import Category, Unit
 from liangcao.core.errors import BadRequest, Conflict, DomainError, FieldError, Invalid
 from liangcao.core.xlsx import write_workbook
 from liangcao.orgs.models import User
 from liangcao.orgs.selectors import site_list, user_has_role
 from liangcao.stock import selectors, services
+from liangcao.stock.models import DocumentKind
 from liangcao.web.pages import (
     form_once,
     new_form_token,
@@ -82,14 +83,23 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @page_view
 def overview_export(request: HttpRequest) -> HttpResponse:
-    _, rows = _overview_rows(request)
-    headers = ["site", "item", "name", "unit", "on_hand", "reserved", "available", "expiry"]
+    _filters, rows = _overview_rows(request)
+    headers = [
+        _("Site"),
+        _("Item code"),
+        _("Item"),
+        _("Unit"),
+        _("On hand"),
+        _("Reserved"),
+        _("Available"),
+        _("Earliest expiry"),
+    ]
     data = [
         [
             r["location__site__code"],
             r["item__code"],
             r["item__name_zh"],
-            r["item__unit"],
+            Unit(r["item__unit"]).label,
             r["on_hand_sum"],
             r["reserved_sum"],
             r["available"],
@@ -97,7 +107,7 @@ def overview_export(request: HttpRequest) -> HttpResponse:
         ]
         for r in rows[:100_000]
     ]
-    return xlsx_response(write_workbook([("stock", headers, data)]), "stock.xlsx")
+    return xlsx_response(write_workbook([(_("Stock"), headers, data)]), "stock.xlsx")
 
 
 def _card(request: HttpRequest) -> selectors.StockCard:
@@ -127,13 +137,23 @@ def card(request: HttpRequest) -> HttpResponse:
 @page_view
 def card_export(request: HttpRequest) -> HttpResponse:
     stock_card = _card(request)
-    headers = ["movement", "time", "document", "kind", "lot", "counterpart", "in", "out", "balance"]
+    headers = [
+        _("Movement"),
+        _("Time"),
+        _("Document"),
+        _("Kind"),
+        _("Lot"),
+        _("Counterpart"),
+        _("In"),
+        _("Out"),
+        _("Balance"),
+    ]
     data = [
         [
             ln.movement_id,
             ln.created_at.isoformat(),
             ln.document_id,
-            ln.document_kind,
+            DocumentKind(ln.document_kind).label,
             ln.lot_code,
             ln.counterpart,
             ln.quantity_in,
@@ -142,7 +162,7 @@ def card_export(request: HttpRequest) -> HttpResponse:
         ]
         for ln in stock_card.lines
     ]
-    return xlsx_response(write_workbook([("card", headers, data)]), "stock-card.xlsx")
+    return xlsx_response(write_workbook([(_("Stock card"), headers, data)]), "stock-card.xlsx")
 
 
 @page_view
@@ -154,21 +174,29 @@ def lot_trace(request: HttpRequest, lot_id: int) -> HttpResponse:
 
 @page_view
 def lot_trace_export(request: HttpRequest, lot_id: int) -> HttpResponse:
-    _, lines, _ = selectors.lot_trace(user=user_of(request), lot_id=lot_id)
-    headers = ["movement", "time", "document", "kind", "quantity", "from", "to"]
+    _lot, lines, _now = selectors.lot_trace(user=user_of(request), lot_id=lot_id)
+    headers = [
+        _("Movement"),
+        _("Time"),
+        _("Document"),
+        _("Kind"),
+        _("Quantity"),
+        _("From"),
+        _("To"),
+    ]
     data = [
         [
             ln.movement_id,
             ln.created_at.isoformat(),
             ln.document_id,
-            ln.document_kind,
+            DocumentKind(ln.document_kind).label,
             ln.quantity,
             ln.from_label,
             ln.to_label,
         ]
         for ln in lines
     ]
-    return xlsx_response(write_workbook([("trace", headers, data)]), "lot-trace.xlsx")
+    return xlsx_response(write_workbook([(_("Lot trace"), headers, data)]), "lot-trace.xlsx")
 
 
 @page_view
@@ -328,5 +356,7 @@ def count_export(request: HttpRequest, sheet_id: int) -> HttpResponse:
         [ln.pk, ln.item.code, ln.item.name_zh, ln.lot.code, ln.counted]
         for ln in selectors.count_lines(sheet=sheet)
     ]
-    headers = ["line", "item", "name", "lot", "counted"]
-    return xlsx_response(write_workbook([("count", headers, rows)]), f"count-{sheet.pk}.xlsx")
+    headers = [_("Line"), _("Item code"), _("Item"), _("Lot"), _("Counted")]
+    return xlsx_response(
+        write_workbook([(_("Count sheet"), headers, rows)]), f"count-{sheet.pk}.xlsx"
+    )
