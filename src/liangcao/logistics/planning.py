@@ -149,7 +149,7 @@ def route_plan_create(
     """
     errors = _check_fleet(fleet)
     # Times of day on the depot's clock: one given with a UTC offset cannot be compared.
-    zoned = [("start_time", start_time), ("end_time", end_time)]
+    zoned: list[tuple[str, time | None]] = [("start_time", start_time), ("end_time", end_time)]
     for i, spec in enumerate(stops or []):
         zoned += [(f"stops[{i}].window_start", spec.window_start)]
         zoned += [(f"stops[{i}].window_end", spec.window_end)]
