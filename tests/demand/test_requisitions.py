@@ -8,11 +8,17 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
 from liangcao.core.errors import Conflict, Forbidden, Invalid, NotFound
 from liangcao.demand import selectors, services
-from liangcao.demand.models import Requisition, RequisitionState, SignatureDecision
+from liangcao.demand.models import (
+    CountersignRule,
+    Requisition,
+    RequisitionState,
+    SignatureDecision,
+)
 from liangcao.demand.services import LineIn
 from liangcao.orgs.models import Membership, Site, User
 
@@ -272,3 +278,25 @@ def test_cancel_before_anything_is_served(user_named: UserNamed) -> None:
     req.refresh_from_db()
     assert req.state == RequisitionState.CANCELLED
     assert req not in selectors.approval_inbox(user=user_named("street-approver"))
+
+
+def test_why_a_level_signs_reads_in_the_readers_language(
+    user_named: UserNamed, client_for: Callable[[str], Client]
+) -> None:
+    """Reasons are stored as tokens (the site's own level, a rule by id) and worded when read:
+    Chinese on Chinese pages, English for English API clients."""
+    req = masks_and_rice(user_named)
+    stored = dict(req.signatures.values_list("node__kind", "reason"))
+    assert stored["street"] == "own"
+    assert stored["district"].startswith("rule:")
+    client = client_for("community-requester")
+    page = client.get(f"/demand/{req.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    rule = CountersignRule.objects.get(pk=int(stored["district"].split(":")[1]))
+    with translation.override("zh-hans"):
+        worded = rule.explanation()
+    assert "申请站点所属的层级" in page
+    assert "：由" in worded and worded in page
+    body = client.get(f"/api/v1/requisitions/{req.pk}", HTTP_ACCEPT_LANGUAGE="en").json()
+    reasons = {s["node_kind"]: s["reason"] for s in body["signatures"]}
+    assert reasons["street"] == "the level the requesting site belongs to"
+    assert "countersigned by the" in reasons["district"]

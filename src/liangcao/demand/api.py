@@ -64,6 +64,10 @@ class SignatureOut(Schema):
     def resolve_signed_by(obj: Any) -> str | None:
         return obj.signed_by.username if obj.signed_by else None
 
+    @staticmethod
+    def resolve_reason(obj: Any) -> str:
+        return str(obj.reason_text)
+
 
 class RequisitionOut(Schema):
     id: int

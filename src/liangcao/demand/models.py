@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from liangcao.catalog.models import Category, Item
-from liangcao.orgs.models import Node, NodeKind, Site
+from liangcao.orgs.models import Node, NodeKind, Site, SiteKind
 
 
 class RequisitionState(models.TextChoices):
@@ -191,6 +191,11 @@ class Signature(models.Model):
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
 
+    @property
+    def reason_text(self) -> str:
+        """Why this level signs, in the reader's language."""
+        return "; ".join(signature_reasons(self.reason))
+
     class Meta:
         verbose_name = _("countersignature")
         verbose_name_plural = _("countersignatures")
@@ -238,6 +243,53 @@ class CountersignRule(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def explanation(self) -> str:
+        """Why this rule adds its level, worded from its conditions in the active language
+        (the `description` is the editor's own note, in whatever language it was typed)."""
+        parts = []
+        if self.category:
+            parts.append(str(Category(self.category).label))
+        if self.site_kinds:
+            labels = dict(SiteKind.choices)
+            parts.append("、".join(str(labels.get(k, k)) for k in self.site_kinds))
+        if self.min_line_quantity is not None:
+            parts.append(
+                str(_("a line above %(count)s units") % {"count": f"{self.min_line_quantity:,}"})
+            )
+        what = " · ".join(parts) or str(_("every list"))
+        level = dict(NodeKind.choices).get(self.level, self.level)
+        return str(_("%(what)s: countersigned by the %(level)s") % {"what": what, "level": level})
+
+
+# How a signature's reasons are stored (`Signature.reason`, tokens joined by "; "), so that they
+# are worded in the reader's language when read: the site's own level, or a rule by id.
+REASON_OWN_LEVEL = "own"
+REASON_RULE = "rule:"
+
+
+def signature_reasons(stored: str) -> list[str]:
+    """The stored reasons of a signature, worded in the active language. Text that is not a
+    token (rows written before tokens) is shown as it is."""
+    tokens = [t.strip() for t in stored.split(";") if t.strip()]
+    rule_ids = [int(t[len(REASON_RULE) :]) for t in tokens if _is_rule_token(t)]
+    rules = {r.pk: r for r in CountersignRule.objects.filter(pk__in=rule_ids)} if rule_ids else {}
+    worded = []
+    for token in tokens:
+        if token == REASON_OWN_LEVEL:
+            worded.append(str(_("the level the requesting site belongs to")))
+        elif _is_rule_token(token):
+            rule = rules.get(int(token[len(REASON_RULE) :]))
+            worded.append(
+                rule.explanation() if rule else str(_("a countersign rule since removed"))
+            )
+        else:
+            worded.append(token)
+    return worded
+
+
+def _is_rule_token(token: str) -> bool:
+    return token.startswith(REASON_RULE) and token[len(REASON_RULE) :].isdigit()
 
 
 class Fulfilment(models.Model):

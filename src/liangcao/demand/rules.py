@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from liangcao.demand.models import CountersignRule
+from liangcao.demand.models import REASON_OWN_LEVEL, REASON_RULE, CountersignRule
 from liangcao.orgs.models import NODE_KIND_DEPTH, Node, NodeKind
 
 SIGNING_KINDS = (NodeKind.STREET, NodeKind.DISTRICT, NodeKind.CITY)
@@ -28,7 +28,7 @@ class LineFacts:
 @dataclass(frozen=True)
 class SigningLevel:
     node: Node
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # stored tokens (models.signature_reasons words them)
 
 
 def chain_of(node: Node) -> list[Node]:
@@ -56,7 +56,7 @@ def signing_levels(
     nodes: dict[int, Node] = {}
     own = next(n for n in chain if n.depth <= STREET_DEPTH)
     nodes[own.pk] = own
-    reasons[own.pk] = ["the level the requesting site belongs to"]
+    reasons[own.pk] = [REASON_OWN_LEVEL]
     active = (
         list(rules) if rules is not None else list(CountersignRule.objects.filter(is_active=True))
     )
@@ -75,7 +75,7 @@ def signing_levels(
         if not relevant:
             continue
         nodes[level.pk] = level
-        reasons.setdefault(level.pk, []).append(rule.description)
+        reasons.setdefault(level.pk, []).append(f"{REASON_RULE}{rule.pk}")
     return [
         SigningLevel(nodes[pk], tuple(reasons[pk]))
         for pk in sorted(nodes, key=lambda pk: -nodes[pk].depth)
