@@ -191,6 +191,11 @@ def test_what_the_district_cannot_cover_escalates_to_the_city(user_named: UserNa
     )
     assert child.serving_node.kind == "city" and child.escalated_from_id == req.pk
     assert levels(child) == ["city"]
+    why = child.signatures.get()
+    with translation.override("zh-hans"):
+        assert why.reason_text == f"由{req.serving_node.name}上报（{req.number}）"
+    with translation.override("en"):
+        assert why.reason_text == f"escalated from {req.serving_node.name} ({req.number})"
     assert list(child.lines.values_list("item__code", "requested", "source_line")) == [
         ("MASK-N95", 600, mask_line.pk)
     ]

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from liangcao.stock import services
@@ -132,3 +132,29 @@ def test_every_stock_table_exports_to_xlsx(
         book = load_workbook(io.BytesIO(response.content), read_only=True)
         rows = list(book[title].iter_rows(values_only=True))
         assert rows[0][0] == first_header and len(rows) == 2, (url, rows)
+
+
+def test_a_reason_the_system_wrote_reads_in_the_readers_language(
+    stock: Stock, client_for: Callable[[str], Client]
+) -> None:
+    """Purchases, donations, stock counts and opening balances carry reasons the system wrote;
+    the document page words them (a reason a person typed is shown as typed)."""
+    from liangcao.orgs.models import User
+
+    admin = User.objects.get(username="admin")
+    written = services.receipt_post(
+        actor=admin,
+        site_id=stock.site("depot-city").pk,
+        source_kind="supplier",
+        source_site_id=stock.supplier().pk,
+        lines=[services.LineSpec(stock.item("THERMO-IR").pk, 5)],
+    )
+    cases = [("stock count #12", "盘点 #12"), ("donation D-7", "捐赠 D-7"), ("by hand", "by hand")]
+    keeper = client_for("depot-keeper")
+    for stored, shown in cases:
+        Document.objects.filter(pk=written.pk).update(reason=stored)
+        page = keeper.get(f"/stock/documents/{written.pk}/").content.decode()
+        assert f"<dd>{shown}</dd>" in page
+    with translation.override("en"):
+        written.reason = "stock count #12"
+        assert written.reason_text == "stock count #12"

@@ -191,11 +191,6 @@ class Signature(models.Model):
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
 
-    @property
-    def reason_text(self) -> str:
-        """Why this level signs, in the reader's language."""
-        return "; ".join(signature_reasons(self.reason))
-
     class Meta:
         verbose_name = _("countersignature")
         verbose_name_plural = _("countersignatures")
@@ -206,6 +201,11 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requisition_id} @ {self.node_id}: {self.decision}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why this level signs, in the reader's language."""
+        return "; ".join(signature_reasons(self.reason))
 
 
 class CountersignRule(models.Model):
@@ -266,30 +266,44 @@ class CountersignRule(models.Model):
 # are worded in the reader's language when read: the site's own level, or a rule by id.
 REASON_OWN_LEVEL = "own"
 REASON_RULE = "rule:"
+REASON_ESCALATED = "escalated:"  # + the id of the list that could not be covered below
 
 
 def signature_reasons(stored: str) -> list[str]:
     """The stored reasons of a signature, worded in the active language. Text that is not a
     token (rows written before tokens) is shown as it is."""
     tokens = [t.strip() for t in stored.split(";") if t.strip()]
-    rule_ids = [int(t[len(REASON_RULE) :]) for t in tokens if _is_rule_token(t)]
-    rules = {r.pk: r for r in CountersignRule.objects.filter(pk__in=rule_ids)} if rule_ids else {}
+    rule_ids = [_token_id(t, REASON_RULE) for t in tokens]
+    rules = CountersignRule.objects.in_bulk([i for i in rule_ids if i is not None])
+    list_ids = [_token_id(t, REASON_ESCALATED) for t in tokens]
+    lists = Requisition.objects.select_related("serving_node").in_bulk(
+        [i for i in list_ids if i is not None]
+    )
     worded = []
-    for token in tokens:
+    for token, rule_id, list_id in zip(tokens, rule_ids, list_ids, strict=True):
         if token == REASON_OWN_LEVEL:
             worded.append(str(_("the level the requesting site belongs to")))
-        elif _is_rule_token(token):
-            rule = rules.get(int(token[len(REASON_RULE) :]))
+        elif rule_id is not None:
+            rule = rules.get(rule_id)
             worded.append(
                 rule.explanation() if rule else str(_("a countersign rule since removed"))
+            )
+        elif list_id is not None and list_id in lists:
+            below = lists[list_id]
+            worded.append(
+                str(
+                    _("escalated from %(node)s (%(number)s)")
+                    % {"node": below.serving_node.name, "number": below.number}
+                )
             )
         else:
             worded.append(token)
     return worded
 
 
-def _is_rule_token(token: str) -> bool:
-    return token.startswith(REASON_RULE) and token[len(REASON_RULE) :].isdigit()
+def _token_id(token: str, prefix: str) -> int | None:
+    rest = token[len(prefix) :]
+    return int(rest) if token.startswith(prefix) and rest.isdigit() else None
 
 
 class Fulfilment(models.Model):

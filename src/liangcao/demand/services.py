@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from liangcao.catalog.models import Item
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from liangcao.demand.models import (
+    REASON_ESCALATED,
     Requisition,
     RequisitionLine,
     RequisitionState,
@@ -477,7 +478,7 @@ def requisition_escalate(
             requisition=child,
             node=parent,
             depth=parent.depth,
-            reason=f"escalated from {req.serving_node.name} ({req.number})",
+            reason=f"{REASON_ESCALATED}{req.pk}",
         )
         for line_id, quantity in wanted.items():
             lines[line_id].escalated += quantity

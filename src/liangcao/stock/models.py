@@ -8,6 +8,8 @@ Quantities are integers in the item's issue unit.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -164,6 +166,26 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language when the system wrote it (a purchase, a
+        donation, a stock count, an opening balance); what a person typed, as typed."""
+        for pattern, message in SYSTEM_REASONS:
+            found = pattern.fullmatch(self.reason)
+            if found:
+                return str(message % found.groupdict()) if found.groupdict() else str(message)
+        return self.reason
+
+
+# Reasons the system writes on documents (stored as these English texts, which other code
+# matches, e.g. the opening balance), and how they read.
+SYSTEM_REASONS = [
+    (re.compile("purchase"), _("purchase")),
+    (re.compile("opening balance"), _("opening balance")),
+    (re.compile(r"donation (?P<reference>\S+)"), _("donation %(reference)s")),
+    (re.compile(r"stock count #(?P<number>\d+)"), _("stock count #%(number)s")),
+]
 
 
 class DocumentLine(models.Model):
