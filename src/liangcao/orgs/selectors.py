@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from liangcao.core.db import hot_sql
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import Membership, Node, NodeClosure, Role, Site, User
 
@@ -49,7 +50,10 @@ def scope_for_user(user: User) -> Scope:
     if not user.is_authenticated or not user.is_active:
         scope = Scope(False, frozenset(), frozenset(), frozenset())
     else:
-        rows = list(Membership.objects.filter(user=user).values_list("role", "node_id", "site_id"))
+        # Hand-written: this runs on every request that checks scope (the order path's too).
+        rows = hot_sql(
+            "SELECT role, node_id, site_id FROM orgs_membership WHERE user_id = %s", [user.pk]
+        )
         scope = Scope(
             everything=bool(user.is_superuser),
             node_ids=frozenset(n for _, n, _ in rows if n is not None),
