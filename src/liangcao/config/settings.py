@@ -131,7 +131,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "liangcao.orgs.backends.UserBackend",  # ModelBackend reading user and memberships at once
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
