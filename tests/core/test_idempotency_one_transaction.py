@@ -116,6 +116,10 @@ def _in_thread(work: Callable[[], Any], results: list[Any]) -> threading.Thread:
     return thread
 
 
+# The order's first statement locks the household (community.services._lock_and_read).
+_LOCK_HOUSEHOLD = "WITH h AS (SELECT id, compound_id, code FROM community_household"
+
+
 def _waiting_backend(query_start: str, *, other_than: int = 0, timeout: float = 20.0) -> int:
     """The pid of a backend whose statement starts with `query_start` and waits on a lock."""
     deadline = time.monotonic() + timeout
@@ -192,13 +196,13 @@ def test_a_request_killed_mid_order_leaves_nothing_and_its_retry_places_once(
             "SELECT id FROM community_household WHERE id = %s FOR UPDATE", [place.household.pk]
         )
         first_thread = _in_thread(send, first)
-        doomed = _waiting_backend('SELECT "community_household"')
+        doomed = _waiting_backend(_LOCK_HOUSEHOLD)
         retry_thread = _in_thread(send, retry)
         _waiting_backend('INSERT INTO "core_idempotencykey"')
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [doomed])
         first_thread.join(timeout=30)
-        _waiting_backend('SELECT "community_household"', other_than=doomed)  # retry owns the key
+        _waiting_backend(_LOCK_HOUSEHOLD, other_than=doomed)  # retry owns the key
         holder.rollback()  # release the household
     retry_thread.join(timeout=30)
     assert first[0].status_code == 500  # its connection died mid-order

@@ -115,6 +115,21 @@ def household_get(*, user: User, household_id: int, for_update: bool = False) ->
     return household
 
 
+def household_scope_sql(*, user: User) -> tuple[str, list[int]] | None:
+    """`household_get`'s in-scope condition as hand-written SQL for the ordering hot path (a
+    condition on community_household's columns, and its parameters): the household's compound
+    under one of the user's grid-worker or commander memberships; "" for a superuser (no
+    condition), None when the user holds no such membership (`household_get` then answers)."""
+    if user.is_superuser:
+        return "", []
+    nodes = sorted(scope_for_user(user).nodes_with(PERSONAL_ROLES))
+    if not nodes:
+        return None
+    marks = ", ".join(["%s"] * len(nodes))
+    closure = f"SELECT descendant_id FROM orgs_nodeclosure WHERE ancestor_id IN ({marks})"  # noqa: S608
+    return f"compound_id IN ({closure})", nodes
+
+
 def household_reads_log(*, user: User, households: Iterable[Household], via: str) -> int:
     """Record that `user` read these households' personal data (one row each)."""
     rows = [HouseholdRead(household=h, user=user, via=via[:40]) for h in households]

@@ -13,15 +13,17 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from liangcao.catalog.models import Item, Kit
 from liangcao.community.engine import Group, Plan, SupplierCap, assign
 from liangcao.community.models import (
     CareVisit,
@@ -33,7 +35,6 @@ from liangcao.community.models import (
     Household,
     Offer,
     Order,
-    OrderingRule,
     OrderLine,
     OrderOrigin,
     OrderState,
@@ -45,9 +46,11 @@ from liangcao.community.selectors import (
     PERSONAL_ROLES,
     compound_get,
     household_get,
+    household_scope_sql,
     supplier_portal_get,
     supplier_portal_list,
 )
+from liangcao.core.db import hot_sql
 from liangcao.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from liangcao.orgs.models import Node, NodeKind, Role, Site, SiteKind, User
 from liangcao.orgs.selectors import scope_for_user, site_list
@@ -98,20 +101,6 @@ class ActiveRule:
     limits: dict[int, tuple[int | None, int | None]]
 
 
-def active_rule() -> ActiveRule:
-    """The active rule and its item rules in one query (defaults without one: 3 days, none)."""
-    rows = OrderingRule.objects.filter(is_active=True).values_list(
-        "interval_days", "items__item_id", "items__quota", "items__price_cap"
-    )
-    interval = DEFAULT_INTERVAL_DAYS
-    limits: dict[int, tuple[int | None, int | None]] = {}
-    for days, item_id, quota, price_cap in rows:  # one row per item rule, or one without
-        interval = days
-        if item_id is not None:
-            limits[item_id] = (quota, price_cap)
-    return ActiveRule(interval, limits)
-
-
 def _quantity(raw: Any) -> int | None:
     if isinstance(raw, bool):
         return None
@@ -122,16 +111,11 @@ def _quantity(raw: Any) -> int | None:
     return None
 
 
-def _checked_lines(lines: Sequence[LineIn], rule: ActiveRule) -> list[tuple[Offer, int]]:
+def _checked_lines(
+    lines: Sequence[LineIn], rule: ActiveRule, offers: dict[str, Offer]
+) -> list[tuple[Offer, int]]:
     """Offers and quantities, or Invalid naming every bad line (unknown offer, bad quantity,
-    over quota, over the price cap)."""
-    codes = {str(line.offer or "").strip() for line in lines}
-    offers = {
-        o.code: o
-        for o in Offer.objects.filter(is_active=True)
-        .filter(Q(item__code__in=codes) | Q(kit__code__in=codes))
-        .select_related("item", "kit")
-    }
+    over quota, over the price cap); `offers` are the active offers by code."""
     errors: list[FieldError] = []
     out: list[tuple[Offer, int]] = []
     seen: set[str] = set()
@@ -185,28 +169,178 @@ def _checked_lines(lines: Sequence[LineIn], rule: ActiveRule) -> list[tuple[Offe
     return out
 
 
+# The order path's statements are hand-written and run through `core.db.hot_sql` (prepared
+# once per connection on PostgreSQL): they run on every order, where building and compiling
+# ORM statements cost more than the database (docs/community.md, "What one order costs").
+@dataclass(frozen=True)
+class _Locked:
+    """The locked household (id, compound, code), the active rule and the named offers."""
+
+    household_id: int
+    compound_id: int
+    code: str
+    rule: ActiveRule
+    offers: dict[str, Offer]
+
+
+def _lock_and_read(where: str, params: Sequence[Any], codes: set[str]) -> _Locked | None:
+    """One statement: lock the first household matching `where` (a condition on
+    community_household's columns), and read the active rule with its item rules and the
+    active offers named by `codes`. None when no household matches.
+
+    Rows are tagged: 'h' the household (id, compound, -, -, code), 'r' one per item rule of the
+    active rule (interval, item, quota, price cap), or one without an item; 'o' an offer (id,
+    item, kit, price, code, Chinese and English name)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    names = sorted(codes) or [""]
+    marks = ", ".join(["%s"] * len(names))
+    # ORDER BY id, not the model's ordering: that joins the compound, which would be locked too.
+    sql = (
+        "WITH h AS (SELECT id, compound_id, code FROM community_household "  # noqa: S608
+        f"WHERE {where} ORDER BY id LIMIT 1{lock}) "
+        "SELECT 'h', id, compound_id, NULL, NULL, code, NULL, NULL FROM h "
+        "UNION ALL SELECT 'r', r.interval_days, i.item_id, i.quota, i.price_cap, NULL, NULL, NULL "
+        "FROM community_orderingrule r LEFT JOIN community_itemrule i ON i.rule_id = r.id "
+        "WHERE r.is_active "
+        "UNION ALL SELECT 'o', o.id, o.item_id, o.kit_id, o.price, COALESCE(k.code, i.code), "
+        "COALESCE(k.name_zh, i.name_zh), COALESCE(k.name_en, i.name_en) "
+        "FROM community_offer o LEFT JOIN catalog_item i ON i.id = o.item_id "
+        "LEFT JOIN catalog_kit k ON k.id = o.kit_id "
+        f"WHERE o.is_active AND (i.code IN ({marks}) OR k.code IN ({marks}))"
+    )
+    household: tuple[int, int, str] | None = None
+    interval = DEFAULT_INTERVAL_DAYS  # without an active rule: 3 days, no limits
+    limits: dict[int, tuple[int | None, int | None]] = {}
+    offers: dict[str, Offer] = {}
+    for tag, a, b, c, d, code, name_zh, name_en in hot_sql(sql, [*params, *names, *names]):
+        if tag == "h":
+            household = (a, b, code)
+        elif tag == "r":
+            interval = a
+            if b is not None:
+                limits[b] = (c, d)
+        else:
+            kit = None if c is None else Kit(id=c, code=code, name_zh=name_zh, name_en=name_en)
+            item = (
+                None if c is not None else Item(id=b, code=code, name_zh=name_zh, name_en=name_en)
+            )
+            offers[code] = Offer(id=a, item=item, kit=kit, price=d, is_active=True)
+    if household is None:
+        return None
+    return _Locked(*household, ActiveRule(interval, limits), offers)
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A timestamp as the database cursor returns it (SQLite: text in UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    assert parsed is not None  # noqa: S101 - written by Django
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+
+_LAST_ORDER = (
+    "SELECT max(created_at) AS at FROM community_order WHERE household_id = %s AND state <> %s"
+)
+_ORDER_COLUMNS = (
+    "household_id, compound_id, origin, state, group_buy_id, supplier_state, total, "
+    "confirm_code, entered_by_id, created_at"
+)
+_ORDER_VALUES = "%s, %s, %s, %s, CAST(%s AS bigint), %s, %s, %s, CAST(%s AS bigint), %s"
+_LINE_COLUMNS = "order_id, offer_id, quantity, price"
+
+
+def _write(
+    order: Order, lines: list[OrderLine], *, cutoff: datetime, group_ok: bool
+) -> tuple[datetime | None, int | None]:
+    """Read the household's last order (after the lock, so a concurrent order of the same
+    household is seen) and insert `order` with its lines unless that order is later than
+    `cutoff` or the group buy is not open; returns (last order's time, new order's id or None).
+
+    PostgreSQL: one statement (the inserts conditional on the read); SQLite: three."""
+    stamp = connection.ops.adapt_datetimefield_value
+    row = [
+        order.household_id,
+        order.compound_id,
+        order.origin,
+        order.state,
+        order.group_buy_id,
+        order.supplier_state,
+        order.total,
+        order.confirm_code,
+        order.entered_by_id,
+        stamp(order.created_at),
+    ]
+    last_params = [order.household_id, str(OrderState.CANCELLED)]
+    if connection.vendor != "postgresql":
+        last = _as_datetime(hot_sql(_LAST_ORDER, last_params)[0][0])
+        if (last is not None and last > cutoff) or not group_ok:
+            return last, None
+        sql = (
+            f"INSERT INTO community_order ({_ORDER_COLUMNS}) "  # noqa: S608 - fixed text
+            f"VALUES ({_ORDER_VALUES}) RETURNING id"
+        )
+        order_id = int(hot_sql(sql, row)[0][0])
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(lines))
+        hot_sql(
+            f"INSERT INTO community_orderline ({_LINE_COLUMNS}) VALUES {values}",  # noqa: S608
+            [v for ln in lines for v in (order_id, ln.offer_id, ln.quantity, ln.price)],
+            fetch=False,
+        )
+        return last, order_id
+    values = ", ".join(["(%s, %s, %s)"] * len(lines))
+    sql = (
+        f"WITH last AS ({_LAST_ORDER}), "  # noqa: S608 - fixed text, values bound
+        f"new_order AS (INSERT INTO community_order ({_ORDER_COLUMNS}) "
+        f"SELECT {_ORDER_VALUES} FROM last WHERE (last.at IS NULL OR last.at <= %s) AND %s "
+        "RETURNING id), "
+        f"new_lines AS (INSERT INTO community_orderline ({_LINE_COLUMNS}) "
+        "SELECT new_order.id, v.offer, v.quantity, v.price FROM new_order "
+        f"CROSS JOIN (VALUES {values}) AS v (offer, quantity, price)) "
+        "SELECT last.at, new_order.id FROM last LEFT JOIN new_order ON TRUE"
+    )
+    params = [*last_params, *row, cutoff, group_ok]
+    params += [v for ln in lines for v in (ln.offer_id, ln.quantity, ln.price)]
+    last, order_id = hot_sql(sql, params)[0]
+    return _as_datetime(last), order_id
+
+
 def _place(
-    locked: Household,
+    where: str,
+    params: Sequence[Any],
     lines: Sequence[LineIn],
     *,
     origin: str,
     entered_by: User | None,
     group_buy_id: int | None,
     now: datetime | None,
-) -> Order:
-    """Internal step (inside a transaction, the household's row locked by the caller, so the
-    last order read below is the latest): apply the rules, write the order and its lines."""
-    rule = active_rule()
-    checked = _checked_lines(lines, rule)
-    interval = rule.interval_days
+) -> Order | None:
+    """Internal step (inside a transaction): lock the household matching `where`, apply the
+    rules, write the order and its lines. None when no household matches (the caller says
+    why)."""
+    locked = _lock_and_read(where, params, {str(line.offer or "").strip() for line in lines})
+    if locked is None:
+        return None
+    checked = _checked_lines(lines, locked.rule, locked.offers)
+    interval = locked.rule.interval_days
     now = now or timezone.now()
-    last = (
-        Order.objects.filter(household=locked)
-        .exclude(state=OrderState.CANCELLED)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
+    group_ok = True
+    if group_buy_id is not None:
+        group = GroupBuy.objects.filter(pk=group_buy_id, compound_id=locked.compound_id).first()
+        group_ok = group is not None and group.is_open
+    order = Order(
+        household_id=locked.household_id,
+        compound_id=locked.compound_id,
+        origin=origin,
+        group_buy_id=group_buy_id,
+        total=sum(offer.price * qty for offer, qty in checked),
+        confirm_code=f"{secrets.randbelow(10**6):06d}",
+        entered_by=entered_by,
+        created_at=now,
     )
+    order.household_code = locked.code  # type: ignore[attr-defined]  # the API's answer
+    placed = [OrderLine(order=order, offer=o, quantity=q, price=o.price) for o, q in checked]
+    last, order_id = _write(order, placed, cutoff=now - timedelta(days=interval), group_ok=group_ok)
     if last is not None and last > now - timedelta(days=interval):
         next_at = timezone.localtime(last + timedelta(days=interval))
         raise Conflict(
@@ -220,26 +354,16 @@ def _place(
                 "next": next_at.strftime("%Y-%m-%d %H:%M"),
             }
         )
-    if group_buy_id is not None:
-        group = GroupBuy.objects.filter(pk=group_buy_id, compound_id=locked.compound_id).first()
-        if group is None or not group.is_open:
-            raise Invalid(
-                _("The order has errors; nothing was ordered"),
-                [FieldError("group_buy", _("no open group buy of this compound"))],
-            )
-    order = Order.objects.create(
-        household=locked,
-        compound_id=locked.compound_id,
-        origin=origin,
-        group_buy_id=group_buy_id,
-        total=sum(offer.price * qty for offer, qty in checked),
-        confirm_code=f"{secrets.randbelow(10**6):06d}",
-        entered_by=entered_by,
-        created_at=now,
-    )
-    order.placed_lines = OrderLine.objects.bulk_create(  # type: ignore[attr-defined]
-        [OrderLine(order=order, offer=o, quantity=q, price=o.price) for o, q in checked]
-    )
+    if not group_ok:
+        raise Invalid(
+            _("The order has errors; nothing was ordered"),
+            [FieldError("group_buy", _("no open group buy of this compound"))],
+        )
+    assert order_id is not None  # noqa: S101 - written unless refused above
+    order.pk = order_id
+    order._state.adding = False
+    order._state.db = connection.alias
+    order.placed_lines = placed  # type: ignore[attr-defined]
     return order
 
 
@@ -257,22 +381,18 @@ def resident_order_place(
     (ordered too recently)."""
     with transaction.atomic(durable=True):
         compound = compound_from_token(token=token)
-        household = (
-            Household.objects.select_for_update()
-            .filter(compound=compound, code=household_code.strip().upper(), room=room.strip())
-            .order_by("pk")  # not the model's ordering: it joins the compound, locking it too
-            .first()
-        )
-        if household is None:
-            raise NotFound(_("No household with this room and household code"))
-        return _place(
-            household,
+        order = _place(
+            "compound_id = %s AND code = %s AND room = %s",
+            [compound.pk, household_code.strip().upper(), room.strip()],
             lines,
             origin=OrderOrigin.RESIDENT,
             entered_by=None,
             group_buy_id=group_buy_id,
             now=now,
         )
+        if order is None:
+            raise NotFound(_("No household with this room and household code"))
+        return order
 
 
 def order_enter(
@@ -300,16 +420,26 @@ def order_enter_step(
     now: datetime | None = None,
 ) -> Order:
     """Internal step (inside the caller's transaction) of `order_enter`; the API runs it in the
-    Idempotency-Key's transaction."""
-    household = household_get(user=user, household_id=household_id, for_update=True)
-    return _place(
-        household,
-        lines,
-        origin=OrderOrigin.GRID_WORKER,
-        entered_by=user,
-        group_buy_id=group_buy_id,
-        now=now,
-    )
+    Idempotency-Key's transaction. The household is locked inside the user's scope by the
+    order's first statement; when that finds nothing, `household_get` says why."""
+    order = None
+    scope = household_scope_sql(user=user)
+    if scope is not None:
+        condition, params = scope
+        where = f"id = %s AND {condition}" if condition else "id = %s"
+        order = _place(
+            where,
+            [household_id, *params],
+            lines,
+            origin=OrderOrigin.GRID_WORKER,
+            entered_by=user,
+            group_buy_id=group_buy_id,
+            now=now,
+        )
+    if order is None:
+        household_get(user=user, household_id=household_id)  # NotFound or Forbidden
+        raise NotFound(_("No such household"))
+    return order
 
 
 def group_buy_create(
@@ -732,13 +862,16 @@ def care_visit_record(
         order = None
         if order_lines:
             order = _place(
-                household,
+                "id = %s",
+                [household.pk],
                 order_lines,
                 origin=OrderOrigin.GRID_WORKER,
                 entered_by=user,
                 group_buy_id=None,
                 now=now,
             )
+            if order is None:
+                raise NotFound(_("No such household"))
         return CareVisit.objects.create(
             household=household,
             visited_by=user,

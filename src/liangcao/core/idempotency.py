@@ -31,6 +31,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -40,6 +41,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liangcao.core.db import hot_sql
 from liangcao.core.errors import BadRequest, Conflict, FieldError, Invalid
 from liangcao.core.models import IdempotencyKey, IdempotencyState
 
@@ -155,23 +157,34 @@ _CLAIM_COLUMNS = (
 )
 
 
-def _claim_sql() -> str:
+def _column(name: str) -> str:
+    field = IdempotencyKey._meta.get_field(name)
+    assert isinstance(field, Field)  # noqa: S101 - concrete columns of the model
+    return connection.ops.quote_name(field.column)
+
+
+@cache
+def _claim_sql(vendor: str) -> str:
     """INSERT of a new in-flight key that does nothing on a (user, key) conflict, RETURNING its
     id (valid on PostgreSQL and SQLite; names quoted from the model)."""
-    meta = IdempotencyKey._meta
-
-    def column(name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, Field)  # noqa: S101 - concrete columns of the model
-        return connection.ops.quote_name(field.column)
-
-    columns = ", ".join(column(name) for name in _CLAIM_COLUMNS)
+    columns = ", ".join(_column(name) for name in _CLAIM_COLUMNS)
     values = ", ".join(["%s"] * len(_CLAIM_COLUMNS))
     return (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-        f"VALUES ({values}) ON CONFLICT ({column('user')}, {column('key')}) DO NOTHING "
-        f"RETURNING {column('id')}"
+        f"INSERT INTO {connection.ops.quote_name(IdempotencyKey._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+        f"VALUES ({values}) ON CONFLICT ({_column('user')}, {_column('key')}) DO NOTHING "
+        f"RETURNING {_column('id')}"
     )
+
+
+@cache
+def _done_sql(vendor: str) -> str:
+    """UPDATE of a claimed key (by id) to done with its answer (names quoted from the model)."""
+    sets = ", ".join(
+        f"{_column(name)} = %s"
+        for name in ("state", "status_code", "response_body", "completed_at")
+    )
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    return f"UPDATE {table} SET {sets} WHERE {_column('id')} = %s"  # noqa: S608 - names from the model
 
 
 def _claim_in_transaction(
@@ -187,11 +200,9 @@ def _claim_in_transaction(
     stamp = connection.ops.adapt_datetimefield_value(now)
     row = (user_id, key, fingerprint, str(IdempotencyState.IN_FLIGHT), "", stamp, stamp)
     for _attempt in range(2):  # the second pass only if a released key vanished meanwhile
-        with connection.cursor() as cursor:
-            cursor.execute(_claim_sql(), row)
-            inserted = cursor.fetchone()
-        if inserted is not None:
-            return int(inserted[0])
+        inserted = hot_sql(_claim_sql(connection.vendor), row)
+        if inserted:
+            return int(inserted[0][0])
         existing = (
             IdempotencyKey.objects.select_for_update().filter(user_id=user_id, key=key).first()
         )
@@ -219,12 +230,9 @@ def _idempotent_atomic_call(
         if isinstance(claimed, StoredResponse):
             return claimed
         status, body = run()
-        IdempotencyKey.objects.filter(pk=claimed).update(
-            state=IdempotencyState.DONE,
-            status_code=status,
-            response_body=body,
-            completed_at=timezone.now(),
-        )
+        done = (str(IdempotencyState.DONE), status, body)
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        hot_sql(_done_sql(connection.vendor), [*done, stamp, claimed], fetch=False)
     return StoredResponse(status, body)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from liangcao.core.db import hot_sql
 from liangcao.core.errors import NotFound
 from liangcao.orgs.models import Membership, Node, NodeClosure, Role, Site, User
 
@@ -42,14 +43,28 @@ class Scope:
 
 
 def scope_for_user(user: User) -> Scope:
-    """The user's scope, from their memberships (cached on the user object per request)."""
+    """The user's scope, from their memberships (cached on the user object per request; the
+    sign-in backend, `orgs.backends.UserBackend`, reads them with the user)."""
     cached: Scope | None = getattr(user, "_liangcao_scope", None)
     if cached is not None:
         return cached
+    rows: list[tuple[str, int | None, int | None]] = []
+    if user.is_authenticated and user.is_active:
+        # Hand-written: this runs on every request that checks scope (the order path's too).
+        rows = [
+            (r, n, s)
+            for r, n, s in hot_sql(
+                "SELECT role, node_id, site_id FROM orgs_membership WHERE user_id = %s", [user.pk]
+            )
+        ]
+    return scope_keep(user, rows)
+
+
+def scope_keep(user: User, rows: list[tuple[str, int | None, int | None]]) -> Scope:
+    """The scope of `user` from its membership rows (role, node id, site id), cached on it."""
     if not user.is_authenticated or not user.is_active:
         scope = Scope(False, frozenset(), frozenset(), frozenset())
     else:
-        rows = list(Membership.objects.filter(user=user).values_list("role", "node_id", "site_id"))
         scope = Scope(
             everything=bool(user.is_superuser),
             node_ids=frozenset(n for _, n, _ in rows if n is not None),
