@@ -13,8 +13,7 @@ from liangcao.community.models import Household
 from liangcao.community.services import compound_token
 from liangcao.orgs.models import Membership, Node, Site, SiteKind, User
 from liangcao.scenarios.demo import DemoResult
-from liangcao.stock.models import LocationKind
-from liangcao.stock.services import LineSpec, receipt_post
+from liangcao.scenarios.lastmile import point_boxes_receive
 
 
 @dataclass
@@ -42,20 +41,14 @@ def place_of(boxes: int = 10) -> Place:
     supplier = Site.objects.filter(kind=SiteKind.SUPPLIER_SITE).first()
     assert supplier is not None
     kit = Kit.objects.get(code="BOX-FAMILY")
-    receipt_post(
+    point_boxes_receive(
         actor=User.objects.get(username="admin"),
-        site_id=point.pk,
-        source_kind=LocationKind.SUPPLIER,
-        source_site_id=supplier.pk,
-        lines=[
-            LineSpec(
-                line.item_id,
-                line.quantity * boxes,
-                lot_code="L-BOX" if line.item.lot_tracked else None,
-                expiry=date(2027, 12, 31) if line.item.expiry_tracked else None,
-            )
-            for line in kit.lines.select_related("item")
-        ],
+        point=point,
+        supplier=supplier,
+        kit=kit,
+        boxes=boxes,
+        lot_code="L-BOX",
+        expiry=date(2027, 12, 31),
     )
     compound = household.compound
     return Place(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -62,20 +62,14 @@ def last_mile_load(*, seed: int = 3, orders: int = 60) -> LastMileResult:
         return LastMileResult(0, 0, 0, 0, 0)
     expiry = timezone.localdate() + timedelta(days=365)
     for point in points:
-        receipt_post(
+        point_boxes_receive(
             actor=admin,
-            site_id=point.pk,
-            source_kind=LocationKind.SUPPLIER,
-            source_site_id=supplier.pk,
-            lines=[
-                LineSpec(
-                    line.item_id,
-                    line.quantity * BOXES_PER_POINT,
-                    lot_code=f"BOX-{point.code}" if line.item.lot_tracked else None,
-                    expiry=expiry if line.item.expiry_tracked else None,
-                )
-                for line in kit.lines.select_related("item")
-            ],
+            point=point,
+            supplier=supplier,
+            kit=kit,
+            boxes=BOXES_PER_POINT,
+            lot_code=f"BOX-{point.code}",
+            expiry=expiry,
         )
     now = timezone.now()
     placed = []
@@ -109,3 +103,32 @@ def last_mile_load(*, seed: int = 3, orders: int = 60) -> LastMileResult:
         carried = Order.objects.filter(door_run=run).count()
     escalated = orders_escalate(now=now)
     return LastMileResult(len(points), len(placed), sum(plan.flows.values()), escalated, carried)
+
+
+def point_boxes_receive(
+    *,
+    actor: User,
+    point: Site,
+    supplier: Site,
+    kit: Kit,
+    boxes: int,
+    lot_code: str,
+    expiry: date,
+) -> None:
+    """Receive the contents of `boxes` standard boxes into a community point's store (a lot
+    code and an expiry for the items that need them)."""
+    receipt_post(
+        actor=actor,
+        site_id=point.pk,
+        source_kind=LocationKind.SUPPLIER,
+        source_site_id=supplier.pk,
+        lines=[
+            LineSpec(
+                line.item_id,
+                line.quantity * boxes,
+                lot_code=lot_code if line.item.lot_tracked else None,
+                expiry=expiry if line.item.expiry_tracked else None,
+            )
+            for line in kit.lines.select_related("item")
+        ],
+    )

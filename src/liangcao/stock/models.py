@@ -178,11 +178,13 @@ class Document(models.Model):
         return self.reason
 
 
+# The reason of opening-balance documents; opening stock finds its own documents by it.
+OPENING_REASON = "opening balance"
 # Reasons the system writes on documents (stored as these English texts, which other code
 # matches, e.g. the opening balance), and how they read.
 SYSTEM_REASONS = [
     (re.compile("purchase"), _("purchase")),
-    (re.compile("opening balance"), _("opening balance")),
+    (re.compile(re.escape(OPENING_REASON)), _("opening balance")),
     (re.compile(r"donation (?P<reference>\S+)"), _("donation %(reference)s")),
     (re.compile(r"stock count #(?P<number>\d+)"), _("stock count #%(number)s")),
 ]

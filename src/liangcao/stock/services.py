@@ -38,6 +38,7 @@ from liangcao.orgs.models import Role, Site, SiteKind, User
 from liangcao.orgs.selectors import site_get, site_list
 from liangcao.stock.models import (
     HELD_KINDS,
+    OPENING_REASON,
     Balance,
     CountLine,
     CountSheet,
@@ -2131,9 +2132,6 @@ class OpeningSpec:
     quantity: int
     lot_code: str | None = None
     expiry: date | None = None
-
-
-OPENING_REASON = "opening balance"
 
 
 def _opening_lots(items: dict[int, Item], lines: Sequence[OpeningSpec]) -> dict[int, int]:
